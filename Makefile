@@ -1,0 +1,39 @@
+# Kubeprep: `make run` serves the app on http://127.0.0.1:8000, `make test` runs every check.
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: install run test lint format check-content clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loadbanks content
+	$(PY) manage.py create_demo_users
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-content: install
+	$(PY) manage.py loadbanks --check content
+
+test: install lint
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,253 @@
+"""Reading a content folder (or single bank files) and checking it as a whole.
+
+Reads every file first and reports every problem of every file; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .format import (
+    BankError,
+    BankErrors,
+    BankSpec,
+    QuestionSpec,
+    SnippetSpec,
+    TopicSpec,
+    parse_bank,
+    parse_topics,
+)
+from .kubernetes import configured_versions, validate_manifest_text
+from .yamlsource import YamlProblem, load_yaml
+
+
+@dataclass(frozen=True)
+class SnippetFile:
+    """A declared snippet with its manifest text, as read from disk."""
+
+    spec: SnippetSpec
+    bank: str
+    content: str
+    kinds: tuple[str, ...]
+
+
+@dataclass
+class Content:
+    """Everything read from the given paths, valid as a whole."""
+
+    topics: list[TopicSpec] = field(default_factory=list)
+    banks: list[BankSpec] = field(default_factory=list)
+    snippets: list[SnippetFile] = field(default_factory=list)
+    whole_roots: bool = False
+
+    @property
+    def questions(self) -> list[QuestionSpec]:
+        return [question for bank in self.banks for question in bank.questions]
+
+    def type_counts(self) -> Counter:
+        """Return the number of questions of each type."""
+        return Counter(question.type for question in self.questions)
+
+
+def _is_content_root(path: Path) -> bool:
+    return (path / "topics.yaml").is_file() or (path / "banks").is_dir()
+
+
+def _plan(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]], bool]:
+    """Return the topics files and bank files to read, each with its content root."""
+    topics_files: list[tuple[Path, Path]] = []
+    bank_files: list[tuple[Path, Path]] = []
+    whole_roots = True
+    for path in paths:
+        if path.is_dir() and _is_content_root(path):
+            if (path / "topics.yaml").is_file():
+                topics_files.append((path / "topics.yaml", path))
+            bank_dir = path / "banks"
+            files = sorted(bank_dir.glob("*.yaml")) + sorted(bank_dir.glob("*.yml"))
+            bank_files.extend((file, path) for file in sorted(files))
+        elif path.is_dir():
+            files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+            bank_files.extend((file, path) for file in sorted(files))
+            whole_roots = False
+        else:
+            root = path.parent.parent if path.parent.name == "banks" else path.parent
+            if path.name == "topics.yaml":
+                topics_files.append((path, path.parent))
+            else:
+                bank_files.append((path, root))
+            whole_roots = False
+    return topics_files, bank_files, whole_roots
+
+
+def _read_text(path: Path, errors: list[BankError]) -> str | None:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        errors.append(BankError(str(path), None, "file not found"))
+        return None
+    except OSError as exc:
+        errors.append(BankError(str(path), None, f"cannot read the file: {exc.strerror}"))
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        errors.append(BankError(str(path), line, "the file is not UTF-8 text"))
+        return None
+
+
+def _read_yaml(path: Path, errors: list[BankError]) -> tuple[bool, object]:
+    text = _read_text(path, errors)
+    if text is None:
+        return False, None
+    try:
+        data, duplicates = load_yaml(text)
+    except YamlProblem as exc:
+        errors.append(BankError(str(path), exc.line, exc.message))
+        return False, None
+    for line, key in duplicates:
+        errors.append(BankError(str(path), line, f"duplicate key '{key}'"))
+    if data is None:
+        errors.append(BankError(str(path), 1, "the file is empty"))
+        return False, None
+    return True, data
+
+
+def read_content(
+    paths: list[Path],
+    *,
+    known_topics: set[str] | frozenset[str] = frozenset(),
+    known_snippets: set[str] | frozenset[str] = frozenset(),
+    versions: list[str] | None = None,
+) -> Content:
+    """Read and check every file under the paths; raise BankErrors listing every problem.
+
+    `known_topics` and `known_snippets` are those already in the database, which a single bank
+    file may refer to.
+    """
+    versions = versions or configured_versions()
+    errors: list[BankError] = []
+    missing = [path for path in paths if not path.exists()]
+    for path in missing:
+        errors.append(BankError(str(path), None, "no such file or folder"))
+    topics_files, bank_files, whole_roots = _plan([p for p in paths if p.exists()])
+    if not bank_files and not topics_files and not missing:
+        errors.append(BankError(str(paths[0]) if paths else ".", None, "no bank files found"))
+
+    content = Content(whole_roots=whole_roots)
+    topic_lines: dict[str, str] = {}
+    for path, _root in topics_files:
+        ok, data = _read_yaml(path, errors)
+        if not ok:
+            continue
+        topics, problems = parse_topics(data, str(path))
+        errors.extend(problems)
+        for topic in topics:
+            if topic.slug in topic_lines:
+                errors.append(
+                    BankError(str(path), topic.line, f"duplicate topic '{topic.slug}' "
+                              f"(first defined at {topic_lines[topic.slug]})")  # fmt: skip
+                )
+                continue
+            topic_lines[topic.slug] = f"{path}:{topic.line}"
+            content.topics.append(topic)
+
+    roots: dict[str, Path] = {}
+    for path, root in bank_files:
+        ok, data = _read_yaml(path, errors)
+        if not ok:
+            continue
+        bank, problems = parse_bank(data, str(path))
+        errors.extend(problems)
+        if bank is not None:
+            content.banks.append(bank)
+            roots[bank.path] = root
+
+    _check_references(content, errors, known_topics | set(topic_lines), known_snippets)
+    _read_snippets(content, roots, errors, versions)
+    if errors:
+        raise BankErrors(errors)
+    content.banks = [
+        dataclasses.replace(
+            bank,
+            questions=tuple(
+                dataclasses.replace(question, topic=question.topic or bank.topic)
+                for question in bank.questions
+            ),
+        )
+        for bank in content.banks
+    ]
+    return content
+
+
+def _check_references(
+    content: Content, errors: list[BankError], topics: set[str], known_snippets: set[str] | frozenset[str]
+) -> None:
+    """Report duplicate ids across files and references to unknown topics or snippets."""
+    banks: dict[str, str] = {}
+    questions: dict[str, str] = {}
+    snippets: dict[str, str] = {}
+    for bank in content.banks:
+        if bank.slug in banks:
+            errors.append(BankError(bank.path, bank.line,
+                                    f"duplicate bank '{bank.slug}' (first defined at {banks[bank.slug]})"))  # fmt: skip
+        elif bank.slug:
+            banks[bank.slug] = f"{bank.path}:{bank.line}"
+        for snippet in bank.snippets:
+            if snippet.id in snippets:
+                errors.append(BankError(bank.path, snippet.line, f"duplicate snippet id "
+                                        f"'{snippet.id}' (first defined at {snippets[snippet.id]})"))  # fmt: skip
+            else:
+                snippets[snippet.id] = f"{bank.path}:{snippet.line}"
+        for question in bank.questions:
+            if question.id in questions:
+                errors.append(BankError(bank.path, question.line, f"duplicate question id "
+                                        f"'{question.id}' (first defined at {questions[question.id]})"))  # fmt: skip
+            else:
+                questions[question.id] = f"{bank.path}:{question.line}"
+    for bank in content.banks:
+        if bank.topic and bank.topic not in topics:
+            errors.append(BankError(bank.path, bank.topic_line, _unknown("topic", bank.topic, topics)))
+        for question in bank.questions:
+            if question.topic and question.topic not in topics:
+                errors.append(BankError(bank.path, question.topic_line or question.line,
+                                        _unknown("topic", question.topic, topics)))  # fmt: skip
+            for index, snippet_id in enumerate(question.snippets):
+                if snippet_id not in snippets and snippet_id not in known_snippets:
+                    line = question.snippet_lines[index] if index < len(question.snippet_lines) else None
+                    errors.append(BankError(bank.path, line or question.line,
+                                            _unknown("snippet", snippet_id, set(snippets) | set(known_snippets))))  # fmt: skip
+
+
+def _unknown(what: str, value: str, known: set[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(known), n=1)
+    suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {what} '{value}'{suggestion}"
+
+
+def _read_snippets(
+    content: Content, roots: dict[str, Path], errors: list[BankError], versions: list[str]
+) -> None:
+    """Read and strictly validate every declared snippet file."""
+    for bank in content.banks:
+        root = roots[bank.path]
+        for snippet in bank.snippets:
+            path = root / snippet.file
+            if not path.is_file():
+                errors.append(BankError(bank.path, snippet.line,
+                                        f"snippet file '{snippet.file}' not found at {path}"))  # fmt: skip
+                continue
+            text = _read_text(path, errors)
+            if text is None:
+                continue
+            documents, problems = validate_manifest_text(text, versions)
+            for problem in problems:
+                errors.append(BankError(str(path), problem.line, problem.message))
+            if not problems:
+                kinds = tuple(str(doc.get("kind")) for doc in documents)
+                content.snippets.append(SnippetFile(snippet, bank.slug, text, kinds))

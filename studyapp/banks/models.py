@@ -1,0 +1,188 @@
+"""Topics, banks, snippets and questions: the product's content, loaded from content/ or the admin."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, Q
+
+from .format import CheckSpec, ChoiceSpec, QuestionSpec, TryStep
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_question_counts(self) -> TopicQuerySet:
+        """Annotate each topic with `question_count`, its questions in study."""
+        return self.annotate(
+            question_count=Count("questions", filter=Q(questions__is_retired=False))
+        )
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Bank(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="banks")
+    source_path = models.CharField(
+        max_length=300, blank=True, help_text="The file it was loaded from, if any."
+    )
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SnippetQuerySet(models.QuerySet):
+    def active(self) -> SnippetQuerySet:
+        return self.filter(is_retired=False)
+
+
+class Snippet(models.Model):
+    """A runnable Kubernetes manifest, served raw so `kubectl apply -f <url>` works."""
+
+    slug = models.SlugField("id", max_length=120, unique=True)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="snippets")
+    file = models.CharField(max_length=300, help_text="Path relative to content/.")
+    title = models.CharField(max_length=200)
+    try_steps = models.JSONField(
+        default=list, blank=True, help_text='A list of {"run": command, "expect": text}.'
+    )
+    content = models.TextField(help_text="The manifest, exactly as served.")
+    kinds = models.JSONField(default=list, blank=True)
+    validated_versions = models.JSONField(default=list, blank=True)
+    is_retired = models.BooleanField(default=False)
+
+    objects = SnippetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def steps(self) -> list[TryStep]:
+        return [TryStep(step.get("run", ""), step.get("expect", "")) for step in self.try_steps]
+
+
+class QuestionQuerySet(models.QuerySet):
+    def active(self) -> QuestionQuerySet:
+        """Questions in study: not retired."""
+        return self.filter(is_retired=False)
+
+
+class Question(models.Model):
+    class Type(models.TextChoices):
+        SINGLE = "single", "Single choice"
+        MULTI = "multi", "Multiple choice"
+        TRUEFALSE = "truefalse", "True or false"
+        SHORT = "short", "Short answer"
+        ORDER = "order", "Put in order"
+        CLOZE = "cloze", "Cloze"
+        FLASHCARD = "flashcard", "Flashcard"
+        YAML = "yaml", "YAML exercise"
+
+    slug = models.SlugField("id", max_length=120, unique=True)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="questions")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="questions")
+    type = models.CharField(max_length=20, choices=Type.choices)
+    prompt = models.TextField(help_text="Markdown.")
+    explanation = models.TextField(help_text="Markdown: why the right answer is right.")
+    difficulty = models.PositiveSmallIntegerField(default=2)
+    tags = models.JSONField(default=list, blank=True)
+    sources = models.JSONField(default=list, blank=True)
+    snippets = models.ManyToManyField(Snippet, blank=True, related_name="questions")
+    truth = models.BooleanField(null=True, blank=True, help_text="truefalse: the answer.")
+    answer = models.TextField(blank=True, help_text="flashcard: the model answer (markdown).")
+    answers = models.JSONField(default=list, blank=True, help_text="short: accepted answers.")
+    pattern = models.CharField(max_length=500, blank=True, help_text="short: a regex.")
+    items = models.JSONField(default=list, blank=True, help_text="order: items in order.")
+    key_points = models.JSONField(default=list, blank=True, help_text="flashcard: key points.")
+    starter = models.TextField(blank=True, help_text="yaml: text put in the editor.")
+    k8s_version = models.CharField(max_length=10, blank=True, help_text="yaml: e.g. 1.37.")
+    checks = models.JSONField(
+        default=list, blank=True, help_text='yaml: a list of {"expr": ..., "message": ...}.'
+    )
+    solution = models.TextField(blank=True, help_text="yaml: a manifest that passes.")
+    all_documents = models.BooleanField(default=False, help_text="yaml: checks see all documents.")
+    position = models.PositiveIntegerField(default=0)
+    is_retired = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["bank_id", "position", "id"]
+        indexes = [
+            models.Index(fields=["topic", "is_retired"], name="question_topic_active"),
+            models.Index(fields=["bank", "is_retired"], name="question_bank_active"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(difficulty__gte=1, difficulty__lte=3), name="question_difficulty_1_3"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def to_spec(self, choices: list[Choice] | None = None, snippet_ids: list[str] | None = None
+                ) -> QuestionSpec:  # fmt: skip
+        """Return the question as the pure layer sees it (graders, validation, export)."""
+        if choices is None:
+            choices = list(self.choices.all())
+        if snippet_ids is None:
+            snippet_ids = [snippet.slug for snippet in self.snippets.all()]
+        return QuestionSpec(
+            id=self.slug,
+            type=self.type,
+            prompt=self.prompt,
+            explanation=self.explanation,
+            topic=self.topic.slug if self.topic_id else "",
+            snippets=tuple(snippet_ids),
+            difficulty=self.difficulty,
+            tags=tuple(self.tags),
+            sources=tuple(self.sources),
+            choices=tuple(ChoiceSpec(c.text, c.is_correct, c.why) for c in choices),
+            truth=self.truth,
+            answer=self.answer,
+            answers=tuple(self.answers),
+            pattern=self.pattern,
+            items=tuple(self.items),
+            key_points=tuple(self.key_points),
+            starter=self.starter,
+            k8s_version=self.k8s_version,
+            checks=tuple(CheckSpec(c["expr"], c["message"]) for c in self.checks),
+            solution=self.solution,
+            all_documents=self.all_documents,
+        )
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField()
+    is_correct = models.BooleanField(default=False)
+    why = models.TextField(blank=True, help_text="Why this choice is wrong (markdown).")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,37 @@
+"""Reads of the content for pages: each function runs a fixed number of queries."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Question, Snippet, Topic
+
+
+def topics_with_counts() -> QuerySet[Topic]:
+    """Return every topic with `question_count` (questions in study), in display order."""
+    return Topic.objects.with_question_counts()
+
+
+def topic_detail(slug: str) -> tuple[Topic, list[Question], list[Snippet]]:
+    """Return a topic, its questions in study (with their snippets) and the snippets they link."""
+    topic = get_object_or_404(Topic, slug=slug)
+    questions = list(
+        Question.objects.active()
+        .filter(topic=topic)
+        .select_related("bank")
+        .prefetch_related(Prefetch("snippets", queryset=Snippet.objects.active()))
+        .order_by("bank__slug", "position")
+    )
+    seen: dict[int, Snippet] = {}
+    for question in questions:
+        for snippet in question.snippets.all():
+            seen.setdefault(snippet.pk, snippet)
+    return topic, questions, sorted(seen.values(), key=lambda s: s.slug)
+
+
+def snippet_detail(slug: str) -> tuple[Snippet, list[Question]]:
+    """Return a snippet in use and the questions in study that link to it."""
+    snippet = get_object_or_404(Snippet.objects.active().select_related("bank"), slug=slug)
+    questions = list(snippet.questions.active().select_related("topic").order_by("slug"))
+    return snippet, questions

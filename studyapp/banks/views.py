@@ -1,0 +1,56 @@
+"""Pages of the content: home, topics and snippets."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET
+
+from studyapp.core.http import HtmxHttpRequest
+
+from . import selectors
+from .highlight import highlight_yaml
+from .kubernetes import configured_versions
+
+
+@require_GET
+def home(request: HtmxHttpRequest) -> TemplateResponse:
+    """The topics with their question counts."""
+    topics = list(selectors.topics_with_counts())
+    return TemplateResponse(request, "banks/home.html", {"topics": topics})
+
+
+@require_GET
+def topic_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
+    """One topic: its questions' prompts and the snippets they link."""
+    topic, questions, snippets = selectors.topic_detail(slug)
+    context = {"topic": topic, "questions": questions, "snippets": snippets}
+    return TemplateResponse(request, "banks/topic_detail.html", context)
+
+
+@require_GET
+def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
+    """A snippet: highlighted manifest, the kubectl line, try steps and validation status."""
+    snippet, questions = selectors.snippet_detail(slug)
+    raw_url = request.build_absolute_uri(reverse("snippet_raw", args=[snippet.slug]))
+    versions = configured_versions()
+    context = {
+        "snippet": snippet,
+        "questions": questions,
+        "raw_url": raw_url,
+        "highlighted": mark_safe(highlight_yaml(snippet.content)),  # noqa: S308 - Pygments escapes
+        "validation": [(v, v in snippet.validated_versions) for v in versions],
+    }
+    return TemplateResponse(request, "banks/snippet_detail.html", context)
+
+
+@require_GET
+def snippet_raw(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The snippet's exact bytes as text/yaml, for `kubectl apply -f <url>`."""
+    snippet, _ = selectors.snippet_detail(slug)
+    response = HttpResponse(snippet.content.encode("utf-8"), content_type="text/yaml; charset=utf-8")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{snippet.slug}.yaml"'
+    return response

@@ -1,0 +1,34 @@
+"""Markdown from bank authors, rendered and sanitized: bank text can never inject a script."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import markdown as markdown_lib
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "kbd", "li", "ol", "p", "pre", "span", "strong",
+    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "code": {"class"},
+    "td": {"align"},
+    "th": {"align"},
+}
+
+
+@lru_cache(maxsize=8192)
+def render_markdown(text: str) -> str:
+    """Return sanitized HTML for a markdown text (fenced code and tables enabled)."""
+    html = markdown_lib.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
