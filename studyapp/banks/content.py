@@ -148,8 +148,12 @@ def read_content(
         for topic in topics:
             if topic.slug in topic_lines:
                 errors.append(
-                    BankError(str(path), topic.line, f"duplicate topic '{topic.slug}' "
-                              f"(first defined at {topic_lines[topic.slug]})")  # fmt: skip
+                    BankError(
+                        str(path),
+                        topic.line,
+                        f"duplicate topic '{topic.slug}' "
+                        f"(first defined at {topic_lines[topic.slug]})",
+                    )  # fmt: skip
                 )
                 continue
             topic_lines[topic.slug] = f"{path}:{topic.line}"
@@ -184,7 +188,10 @@ def read_content(
 
 
 def _check_references(
-    content: Content, errors: list[BankError], topics: set[str], known_snippets: set[str] | frozenset[str]
+    content: Content,
+    errors: list[BankError],
+    topics: set[str],
+    known_snippets: set[str] | frozenset[str],
 ) -> None:
     """Report duplicate ids across files and references to unknown topics or snippets."""
     banks: dict[str, str] = {}
@@ -210,14 +217,20 @@ def _check_references(
                 questions[question.id] = f"{bank.path}:{question.line}"
     for bank in content.banks:
         if bank.topic and bank.topic not in topics:
-            errors.append(BankError(bank.path, bank.topic_line, _unknown("topic", bank.topic, topics)))
+            errors.append(
+                BankError(bank.path, bank.topic_line, _unknown("topic", bank.topic, topics))
+            )
         for question in bank.questions:
             if question.topic and question.topic not in topics:
                 errors.append(BankError(bank.path, question.topic_line or question.line,
                                         _unknown("topic", question.topic, topics)))  # fmt: skip
             for index, snippet_id in enumerate(question.snippets):
                 if snippet_id not in snippets and snippet_id not in known_snippets:
-                    line = question.snippet_lines[index] if index < len(question.snippet_lines) else None
+                    line = (
+                        question.snippet_lines[index]
+                        if index < len(question.snippet_lines)
+                        else None
+                    )
                     errors.append(BankError(bank.path, line or question.line,
                                             _unknown("snippet", snippet_id, set(snippets) | set(known_snippets))))  # fmt: skip
 

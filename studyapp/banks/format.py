@@ -252,7 +252,9 @@ def parse_topics(data: Any, path: str) -> tuple[list[TopicSpec], list[BankError]
     """Return the topics of a topics.yaml document and its problems."""
     errors = Collector(path)
     if not isinstance(data, list):
-        errors.add(line_of_node(data) or 1, f"topics.yaml must be a list of topics, not {_kind(data)}")
+        errors.add(
+            line_of_node(data) or 1, f"topics.yaml must be a list of topics, not {_kind(data)}"
+        )
         return [], errors.errors
     topics: list[TopicSpec] = []
     seen: dict[str, int | None] = {}
@@ -270,7 +272,9 @@ def parse_topics(data: Any, path: str) -> tuple[list[TopicSpec], list[BankError]
         if not _valid_id(slug, errors, line_of(item, "slug"), "topic slug"):
             continue
         if slug in seen:
-            errors.add(line_of(item, "slug"), f"duplicate topic '{slug}' (first at line {seen[slug]})")
+            errors.add(
+                line_of(item, "slug"), f"duplicate topic '{slug}' (first at line {seen[slug]})"
+            )
             continue
         seen[slug] = line_of(item, "slug")
         topics.append(TopicSpec(slug, title, description, index, line_of(item, "slug")))
@@ -395,7 +399,9 @@ def parse_question(raw: Any, errors: Collector, line: int | None) -> QuestionSpe
         question_type = ""
     allowed = COMMON_KEYS + TYPE_KEYS.get(question_type, ())
     if question_type:
-        _check_keys(raw, allowed, errors, f"a '{question_type}' question", _other_type_key(question_type))
+        _check_keys(
+            raw, allowed, errors, f"a '{question_type}' question", _other_type_key(question_type)
+        )
     else:
         every = COMMON_KEYS + tuple(k for keys in TYPE_KEYS.values() for k in keys)
         _check_keys(raw, every, errors, "a question")
@@ -404,9 +410,11 @@ def parse_question(raw: Any, errors: Collector, line: int | None) -> QuestionSpe
     topic = _text(raw, "topic", errors)
     snippets = _text_list(raw, "snippets", errors)
     snippet_values = raw.get("snippets")
-    snippet_lines = tuple(
-        line_of(snippet_values, i) for i in range(len(snippets))
-    ) if isinstance(snippet_values, list) else ()
+    snippet_lines = (
+        tuple(line_of(snippet_values, i) for i in range(len(snippets)))
+        if isinstance(snippet_values, list)
+        else ()
+    )
     tags = _text_list(raw, "tags", errors)
     sources = _text_list(raw, "sources", errors)
     difficulty = 2
@@ -475,7 +483,9 @@ def _parse_choices(raw: Mapping, errors: Collector) -> tuple[ChoiceSpec, ...]:
             text = _text(item, "text", errors, required=True, where="choice ")
             correct = item.get("correct", False)
             if not isinstance(correct, bool):
-                errors.add(line_of(item, "correct"), f"'correct' must be true or false, not {correct!r}")
+                errors.add(
+                    line_of(item, "correct"), f"'correct' must be true or false, not {correct!r}"
+                )
                 correct = False
             why = _text(item, "why", errors)
         else:
@@ -648,8 +658,65 @@ TYPE_PARSERS: dict[str, Callable[[Mapping, Collector, str], dict[str, Any]]] = {
 }
 
 
-def validate_question_data(raw: Mapping, path: str = "question") -> tuple[QuestionSpec | None, list[BankError]]:
+def validate_question_data(
+    raw: Mapping, path: str = "question"
+) -> tuple[QuestionSpec | None, list[BankError]]:
     """Return a question parsed from plain data (as the admin builds it) and its problems."""
     errors = Collector(path)
     spec = parse_question(raw, errors, None)
     return spec, errors.errors
+
+
+# Back to the file format ------------------------------------------------------------------------
+
+
+def question_to_data(spec: QuestionSpec, *, bank_topic: str = "") -> dict[str, Any]:
+    """Return a question in the file format (what `parse_question` reads back to the same spec)."""
+    data: dict[str, Any] = {"id": spec.id, "type": spec.type, "prompt": spec.prompt}
+    if spec.topic and spec.topic != bank_topic:
+        data["topic"] = spec.topic
+    if spec.type in ("single", "multi"):
+        data["choices"] = [_choice_to_data(choice) for choice in spec.choices]
+    elif spec.type == "truefalse":
+        data["answer"] = spec.truth
+    elif spec.type == "short":
+        if spec.answers:
+            data["answers"] = list(spec.answers)
+        if spec.pattern:
+            data["pattern"] = spec.pattern
+    elif spec.type == "order":
+        data["items"] = list(spec.items)
+    elif spec.type == "flashcard":
+        data["answer"] = spec.answer
+        if spec.key_points:
+            data["key_points"] = list(spec.key_points)
+    elif spec.type == "yaml":
+        if spec.starter:
+            data["starter"] = spec.starter
+        if spec.k8s_version:
+            data["k8s_version"] = spec.k8s_version
+        if spec.all_documents:
+            data["all_documents"] = True
+        data["checks"] = [{"expr": c.expr, "message": c.message} for c in spec.checks]
+        if spec.solution:
+            data["solution"] = spec.solution
+    data["explanation"] = spec.explanation
+    if spec.snippets:
+        data["snippets"] = list(spec.snippets)
+    data["difficulty"] = spec.difficulty
+    if spec.tags:
+        data["tags"] = list(spec.tags)
+    if spec.sources:
+        data["sources"] = list(spec.sources)
+    return data
+
+
+def _choice_to_data(choice: ChoiceSpec) -> str | dict[str, Any]:
+    if not choice.is_correct and not choice.why:
+        return choice.text
+    data: dict[str, Any] = {"text": choice.text}
+    if choice.is_correct:
+        data["correct"] = True
+    if choice.why:
+        data["why"] = choice.why
+    return data

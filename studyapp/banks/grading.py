@@ -117,7 +117,9 @@ def grade_order(question: QuestionSpec, answer: Any) -> Grade:
     for value in values:
         index = _as_index(value, len(items))
         if index is None:
-            matches = [i for i, item in enumerate(items) if normalize_text(item) == normalize_text(value)]
+            matches = [
+                i for i, item in enumerate(items) if normalize_text(item) == normalize_text(value)
+            ]
             index = matches[0] if matches else None
         arranged.append(index)
     correct = arranged == list(range(len(items)))

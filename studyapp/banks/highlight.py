@@ -13,4 +13,3 @@ from pygments.lexers import YamlLexer
 def highlight_yaml(text: str) -> str:
     """Return the YAML as highlighted HTML with line numbers (Pygments escapes the text)."""
     return highlight(text, YamlLexer(), HtmlFormatter(cssclass="highlight", linenos="table"))
-

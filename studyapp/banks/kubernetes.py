@@ -128,10 +128,14 @@ def schema_errors(document: dict, version: str) -> list[tuple[list, str]]:
                     problems.append((path + [key], "unknown field"))
                 continue
             if leaf.validator == "required":
-                problems.append((path, leaf.message.replace("is a required property", "is required")))
+                problems.append(
+                    (path, leaf.message.replace("is a required property", "is required"))
+                )
                 continue
             if leaf.validator == "type":
-                problems.append((path, f"{_short(leaf.instance)} is not of type {leaf.validator_value!r}"))
+                problems.append(
+                    (path, f"{_short(leaf.instance)} is not of type {leaf.validator_value!r}")
+                )
                 continue
             problems.append((path, leaf.message))
     return problems
@@ -142,7 +146,9 @@ def _node_line(node: yaml.Node, path: list) -> int:
     for part in path:
         if isinstance(node, yaml.MappingNode):
             child = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             child = node.value[part]
         else:
             child = None
@@ -177,10 +183,10 @@ def validate_manifest_text(
     """
     versions = versions or configured_versions()
     try:
-        nodes = [node for node in yaml.compose_all(text, Loader=yaml.SafeLoader) if node is not None]
-        documents = [
-            doc for doc in yaml.load_all(text, Loader=yaml.SafeLoader) if doc is not None
+        nodes = [
+            node for node in yaml.compose_all(text, Loader=yaml.SafeLoader) if node is not None
         ]
+        documents = [doc for doc in yaml.load_all(text, Loader=yaml.SafeLoader) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark else None
@@ -192,7 +198,9 @@ def validate_manifest_text(
     for node, document in zip(nodes, documents, strict=True):
         start = node.start_mark.line + 1 + line_offset
         if not isinstance(document, dict):
-            problems.append(ManifestProblem(start, "a document is not a Kubernetes object (mapping)"))
+            problems.append(
+                ManifestProblem(start, "a document is not a Kubernetes object (mapping)")
+            )
             continue
         missing = [key for key in ("apiVersion", "kind") if not document.get(key)]
         if missing:

@@ -46,7 +46,9 @@ class LoadReport:
         """Return the one-line summary the command prints."""
         total = sum(self.question_types.values())
         types = ", ".join(
-            f"{name} {self.question_types[name]}" for name in QUESTION_TYPES if self.question_types[name]
+            f"{name} {self.question_types[name]}"
+            for name in QUESTION_TYPES
+            if self.question_types[name]
         )
         read = (
             f"{self.banks} banks, {self.topics} topics, {total} questions ({types or 'none'}), "

@@ -50,7 +50,9 @@ def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
 def snippet_raw(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The snippet's exact bytes as text/yaml, for `kubectl apply -f <url>`."""
     snippet, _ = selectors.snippet_detail(slug)
-    response = HttpResponse(snippet.content.encode("utf-8"), content_type="text/yaml; charset=utf-8")
+    response = HttpResponse(
+        snippet.content.encode("utf-8"), content_type="text/yaml; charset=utf-8"
+    )
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{snippet.slug}.yaml"'
     return response

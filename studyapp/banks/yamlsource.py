@@ -8,18 +8,17 @@ import yaml
 
 
 class LineDict(dict):
-    """A mapping read from YAML: `line` of the mapping, `key_lines` and `value_lines` per key."""
+    """A mapping read from YAML: `line` where it starts and `key_lines`, the line of each key."""
 
     line: int | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.key_lines: dict[Any, int] = {}
-        self.value_lines: dict[Any, int] = {}
 
     def line_of(self, key: Any) -> int | None:
-        """Return the line of a key's value (or of the mapping when the key is absent)."""
-        return self.value_lines.get(key, self.line)
+        """Return the line of a key (or where the mapping starts when the key is absent)."""
+        return self.key_lines.get(key, self.line)
 
 
 class LineList(list):
@@ -66,7 +65,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         if key in mapping:
             loader.duplicate_keys.append((key_node.start_mark.line + 1, str(key)))
         mapping.key_lines[key] = key_node.start_mark.line + 1
-        mapping.value_lines[key] = value_node.start_mark.line + 1
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 

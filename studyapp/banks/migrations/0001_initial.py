@@ -5,128 +5,255 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Bank',
+            name="Bank",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('source_path', models.CharField(blank=True, help_text='The file it was loaded from, if any.', max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                (
+                    "source_path",
+                    models.CharField(
+                        blank=True, help_text="The file it was loaded from, if any.", max_length=300
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('position', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("position", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'slug'],
+                "ordering": ["position", "slug"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='id')),
-                ('type', models.CharField(choices=[('single', 'Single choice'), ('multi', 'Multiple choice'), ('truefalse', 'True or false'), ('short', 'Short answer'), ('order', 'Put in order'), ('cloze', 'Cloze'), ('flashcard', 'Flashcard'), ('yaml', 'YAML exercise')], max_length=20)),
-                ('prompt', models.TextField(help_text='Markdown.')),
-                ('explanation', models.TextField(help_text='Markdown: why the right answer is right.')),
-                ('difficulty', models.PositiveSmallIntegerField(default=2)),
-                ('tags', models.JSONField(blank=True, default=list)),
-                ('sources', models.JSONField(blank=True, default=list)),
-                ('truth', models.BooleanField(blank=True, help_text='truefalse: the answer.', null=True)),
-                ('answer', models.TextField(blank=True, help_text='flashcard: the model answer (markdown).')),
-                ('answers', models.JSONField(blank=True, default=list, help_text='short: accepted answers.')),
-                ('pattern', models.CharField(blank=True, help_text='short: a regex.', max_length=500)),
-                ('items', models.JSONField(blank=True, default=list, help_text='order: items in order.')),
-                ('key_points', models.JSONField(blank=True, default=list, help_text='flashcard: key points.')),
-                ('starter', models.TextField(blank=True, help_text='yaml: text put in the editor.')),
-                ('k8s_version', models.CharField(blank=True, help_text='yaml: e.g. 1.37.', max_length=10)),
-                ('checks', models.JSONField(blank=True, default=list, help_text='yaml: a list of {"expr": ..., "message": ...}.')),
-                ('solution', models.TextField(blank=True, help_text='yaml: a manifest that passes.')),
-                ('all_documents', models.BooleanField(default=False, help_text='yaml: checks see all documents.')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_retired', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='banks.bank')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="id")),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("single", "Single choice"),
+                            ("multi", "Multiple choice"),
+                            ("truefalse", "True or false"),
+                            ("short", "Short answer"),
+                            ("order", "Put in order"),
+                            ("cloze", "Cloze"),
+                            ("flashcard", "Flashcard"),
+                            ("yaml", "YAML exercise"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("prompt", models.TextField(help_text="Markdown.")),
+                (
+                    "explanation",
+                    models.TextField(help_text="Markdown: why the right answer is right."),
+                ),
+                ("difficulty", models.PositiveSmallIntegerField(default=2)),
+                ("tags", models.JSONField(blank=True, default=list)),
+                ("sources", models.JSONField(blank=True, default=list)),
+                (
+                    "truth",
+                    models.BooleanField(blank=True, help_text="truefalse: the answer.", null=True),
+                ),
+                (
+                    "answer",
+                    models.TextField(
+                        blank=True, help_text="flashcard: the model answer (markdown)."
+                    ),
+                ),
+                (
+                    "answers",
+                    models.JSONField(
+                        blank=True, default=list, help_text="short: accepted answers."
+                    ),
+                ),
+                (
+                    "pattern",
+                    models.CharField(blank=True, help_text="short: a regex.", max_length=500),
+                ),
+                (
+                    "items",
+                    models.JSONField(blank=True, default=list, help_text="order: items in order."),
+                ),
+                (
+                    "key_points",
+                    models.JSONField(blank=True, default=list, help_text="flashcard: key points."),
+                ),
+                (
+                    "starter",
+                    models.TextField(blank=True, help_text="yaml: text put in the editor."),
+                ),
+                (
+                    "k8s_version",
+                    models.CharField(blank=True, help_text="yaml: e.g. 1.37.", max_length=10),
+                ),
+                (
+                    "checks",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='yaml: a list of {"expr": ..., "message": ...}.',
+                    ),
+                ),
+                (
+                    "solution",
+                    models.TextField(blank=True, help_text="yaml: a manifest that passes."),
+                ),
+                (
+                    "all_documents",
+                    models.BooleanField(default=False, help_text="yaml: checks see all documents."),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("is_retired", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="questions",
+                        to="banks.bank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['bank_id', 'position', 'id'],
+                "ordering": ["bank_id", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Choice',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('text', models.TextField()),
-                ('is_correct', models.BooleanField(default=False)),
-                ('why', models.TextField(blank=True, help_text='Why this choice is wrong (markdown).')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='banks.question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("text", models.TextField()),
+                ("is_correct", models.BooleanField(default=False)),
+                (
+                    "why",
+                    models.TextField(blank=True, help_text="Why this choice is wrong (markdown)."),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="banks.question",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Snippet',
+            name="Snippet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='id')),
-                ('file', models.CharField(help_text='Path relative to content/.', max_length=300)),
-                ('title', models.CharField(max_length=200)),
-                ('try_steps', models.JSONField(blank=True, default=list, help_text='A list of {"run": command, "expect": text}.')),
-                ('content', models.TextField(help_text='The manifest, exactly as served.')),
-                ('kinds', models.JSONField(blank=True, default=list)),
-                ('validated_versions', models.JSONField(blank=True, default=list)),
-                ('is_retired', models.BooleanField(default=False)),
-                ('bank', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='snippets', to='banks.bank')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="id")),
+                ("file", models.CharField(help_text="Path relative to content/.", max_length=300)),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "try_steps",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='A list of {"run": command, "expect": text}.',
+                    ),
+                ),
+                ("content", models.TextField(help_text="The manifest, exactly as served.")),
+                ("kinds", models.JSONField(blank=True, default=list)),
+                ("validated_versions", models.JSONField(blank=True, default=list)),
+                ("is_retired", models.BooleanField(default=False)),
+                (
+                    "bank",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="snippets",
+                        to="banks.bank",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.AddField(
-            model_name='question',
-            name='snippets',
-            field=models.ManyToManyField(blank=True, related_name='questions', to='banks.snippet'),
+            model_name="question",
+            name="snippets",
+            field=models.ManyToManyField(blank=True, related_name="questions", to="banks.snippet"),
         ),
         migrations.AddField(
-            model_name='question',
-            name='topic',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='questions', to='banks.topic'),
+            model_name="question",
+            name="topic",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="questions",
+                to="banks.topic",
+            ),
         ),
         migrations.AddField(
-            model_name='bank',
-            name='topic',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='banks', to='banks.topic'),
+            model_name="bank",
+            name="topic",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="banks", to="banks.topic"
+            ),
         ),
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(fields=['topic', 'is_retired'], name='question_topic_active'),
+            model_name="question",
+            index=models.Index(fields=["topic", "is_retired"], name="question_topic_active"),
         ),
         migrations.AddIndex(
-            model_name='question',
-            index=models.Index(fields=['bank', 'is_retired'], name='question_bank_active'),
+            model_name="question",
+            index=models.Index(fields=["bank", "is_retired"], name="question_bank_active"),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(('difficulty__gte', 1), ('difficulty__lte', 3)), name='question_difficulty_1_3'),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("difficulty__gte", 1), ("difficulty__lte", 3)),
+                name="question_difficulty_1_3",
+            ),
         ),
     ]

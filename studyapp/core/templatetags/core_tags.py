@@ -14,4 +14,3 @@ register = template.Library()
 def markdown_filter(text: str) -> SafeString:
     """Render bank markdown as sanitized HTML."""
     return mark_safe(render_markdown(text or ""))  # noqa: S308 - sanitized by nh3
-

@@ -28,4 +28,6 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
             state = "created" if created else "already there"
-            self.stdout.write(f"{'Superuser' if is_admin else 'Learner'} {username}/{password}: {state}.")
+            self.stdout.write(
+                f"{'Superuser' if is_admin else 'Learner'} {username}/{password}: {state}."
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from studyapp.banks.content import read_content
@@ -20,7 +21,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("paths", nargs="*", help="content folders or bank files (default content/)")
+        parser.add_argument(
+            "paths", nargs="*", help="content folders or bank files (default content/)"
+        )
         parser.add_argument("--check", action="store_true", help="validate only; never write")
 
     def handle(self, *args: object, paths: list[str], check: bool, **options: object) -> None:
@@ -28,19 +31,36 @@ class Command(BaseCommand):
         if options.get("verbosity", 1) >= 2:
             self.stderr.write(f"Reading {', '.join(str(t) for t in targets)} ...")
         try:
+            known_topics = set(Topic.objects.values_list("slug", flat=True))
+            known_snippets = set(Snippet.objects.active().values_list("slug", flat=True))
+        except DatabaseError:
+            if not check:
+                raise CommandError(
+                    "The database is not set up: run `manage.py migrate` first."
+                ) from None
+            known_topics, known_snippets = set(), set()  # a check needs no database
+        try:
             content = read_content(
-                targets,
-                known_topics=set(Topic.objects.values_list("slug", flat=True)),
-                known_snippets=set(
-                    Snippet.objects.active().values_list("slug", flat=True)
-                ),
+                targets, known_topics=known_topics, known_snippets=known_snippets
             )
         except BankErrors as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
             noun = "error" if len(exc.errors) == 1 else "errors"
-            raise CommandError(f"{len(exc.errors)} {noun}; nothing was written.", returncode=1) from None
-        report = load_content(content, write=not check)
+            raise CommandError(
+                f"{len(exc.errors)} {noun}; nothing was written.", returncode=1
+            ) from None
+        if check:
+            try:
+                report = load_content(content, write=False)
+            except DatabaseError:
+                self.stdout.write(
+                    f"Check passed (nothing written; no database to compare with): "
+                    f"{len(content.banks)} banks, {len(content.questions)} questions."
+                )
+                return
+        else:
+            report = load_content(content, write=True)
         self.stdout.write(report.summary())
 
 

@@ -1,0 +1,188 @@
+"""Admin authoring: saving runs the same validation as the loader."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+from studyapp.core.markdown import render_markdown
+
+from .format import ID_RE, question_to_data, validate_question_data
+from .kubernetes import configured_versions, validate_manifest_text
+from .models import Bank, Choice, Question, Snippet, Topic
+
+ID_HELP = "Lowercase letters, digits and dashes; never reuse an id."
+
+
+def _check_id(value: str) -> str:
+    if not ID_RE.match(value or ""):
+        raise ValidationError(f"'{value}' must be lowercase letters, digits and single dashes.")
+    return value
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "position"]
+    list_editable = ["position"]
+    search_fields = ["slug", "title"]
+
+
+@admin.register(Bank)
+class BankAdmin(admin.ModelAdmin):
+    list_display = ["slug", "title", "topic", "source_path"]
+    list_filter = ["topic"]
+    search_fields = ["slug", "title"]
+
+
+class SnippetForm(forms.ModelForm):
+    class Meta:
+        model = Snippet
+        fields = ["slug", "bank", "file", "title", "try_steps", "content", "is_retired"]
+        widgets = {"content": forms.Textarea(attrs={"rows": 24, "class": "vLargeTextField"})}
+        help_texts = {"slug": ID_HELP}
+
+    def clean_slug(self) -> str:
+        return _check_id(self.cleaned_data["slug"])
+
+    def clean_try_steps(self) -> list[dict[str, str]]:
+        steps = self.cleaned_data.get("try_steps") or []
+        if not isinstance(steps, list):
+            raise ValidationError('Give a list of {"run": command, "expect": text}.')
+        out = []
+        for step in steps:
+            if isinstance(step, str):
+                step = {"run": step}
+            if not isinstance(step, dict) or not str(step.get("run", "")).strip():
+                raise ValidationError('Each step needs a "run" command.')
+            out.append({"run": str(step["run"]), "expect": str(step.get("expect", ""))})
+        return out
+
+    def clean_content(self) -> str:
+        content = self.cleaned_data["content"]
+        documents, problems = validate_manifest_text(content)
+        if problems:
+            raise ValidationError([f"line {p.line}: {p.message}" for p in problems])
+        self.instance.kinds = [str(doc.get("kind")) for doc in documents]
+        self.instance.validated_versions = configured_versions()
+        return content
+
+
+@admin.register(Snippet)
+class SnippetAdmin(admin.ModelAdmin):
+    form = SnippetForm
+    list_display = ["slug", "title", "bank", "kinds", "is_retired"]
+    list_filter = ["bank", "is_retired"]
+    search_fields = ["slug", "title", "content"]
+    readonly_fields = ["kinds", "validated_versions"]
+
+
+class ChoiceInlineFormSet(forms.BaseInlineFormSet):
+    """Validates the whole question (its fields and its choices) with the loader's rules."""
+
+    def clean(self) -> None:
+        super().clean()
+        question: Question = self.instance
+        if any(self.errors) or not question.type:
+            return
+        choices = [
+            Choice(
+                text=form.cleaned_data.get("text", ""),
+                is_correct=form.cleaned_data.get("is_correct", False),
+                why=form.cleaned_data.get("why", ""),
+            )
+            for form in sorted(self.forms, key=lambda f: f.cleaned_data.get("position") or 0)
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            spec = question.to_spec(choices=choices, snippet_ids=[])
+        except (KeyError, TypeError, AttributeError):
+            return  # a malformed field: the question form reports it
+        _, errors = validate_question_data(question_to_data(spec))
+        if errors:
+            raise ValidationError([error.message for error in errors])
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    formset = ChoiceInlineFormSet
+    extra = 0
+    fields = ["position", "text", "is_correct", "why"]
+    ordering = ["position"]
+
+
+class QuestionForm(forms.ModelForm):
+    list_fields = ("tags", "sources", "answers", "items", "key_points")
+
+    class Meta:
+        model = Question
+        fields = "__all__"
+        help_texts = {"slug": ID_HELP}
+
+    def clean_slug(self) -> str:
+        return _check_id(self.cleaned_data["slug"])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in self.list_fields:
+            value = cleaned.get(name)
+            if value is None:
+                cleaned[name] = []
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.add_error(name, 'Give a JSON list of texts, like ["one", "two"].')
+        checks = cleaned.get("checks")
+        if checks is None:
+            cleaned["checks"] = []
+        elif not isinstance(checks, list) or not all(
+            isinstance(c, dict) and set(c) == {"expr", "message"} for c in checks
+        ):
+            self.add_error("checks", 'Give a JSON list of {"expr": ..., "message": ...}.')
+        return cleaned
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    form = QuestionForm
+    inlines = [ChoiceInline]
+    list_display = ["slug", "type", "topic", "bank", "difficulty", "is_retired"]
+    list_filter = ["topic", "bank", "type", "is_retired", "difficulty"]
+    search_fields = ["slug", "prompt", "explanation"]
+    list_select_related = ["topic", "bank"]
+    autocomplete_fields = ["snippets"]
+    readonly_fields = ["preview", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["slug", "bank", "topic", "type", "difficulty", "is_retired"]}),
+        ("Text", {"fields": ["prompt", "explanation", "preview"]}),
+        ("single / multi: use the choices below; truefalse", {"fields": ["truth"]}),
+        ("short", {"fields": ["answers", "pattern"]}),
+        ("order", {"fields": ["items"]}),
+        ("flashcard", {"fields": ["answer", "key_points"]}),
+        ("yaml", {"fields": ["starter", "k8s_version", "checks", "solution", "all_documents"]}),
+        ("Links", {"fields": ["snippets", "tags", "sources", "position"]}),
+        ("History", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description="Preview")
+    def preview(self, question: Question) -> SafeString:
+        """The prompt, the choices and the explanation as learners see them."""
+        if not question.pk:
+            return mark_safe("<em>Save to see a preview.</em>")
+        choices = format_html_join(
+            "",
+            "<li>{}{}</li>",
+            ((c.text, " ✓" if c.is_correct else "") for c in question.choices.all()),
+        )
+        return format_html(
+            '<div class="kubeprep-preview">{}<ul>{}</ul><hr>{}</div>',
+            mark_safe(render_markdown(question.prompt)),  # noqa: S308 - sanitized by nh3
+            choices,
+            mark_safe(render_markdown(question.explanation)),  # noqa: S308 - sanitized by nh3
+        )
+
+    def get_queryset(self, request: HttpRequest):  # noqa: ANN201 - Django's signature
+        return super().get_queryset(request).select_related("topic", "bank")

@@ -1,0 +1,140 @@
+"""Loading valid content: upsert by id, idempotence, retiring, and the export round trip."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from studyapp.banks.models import Bank, Choice, Question, Snippet, Topic
+
+pytestmark = pytest.mark.django_db
+
+
+def load(*args: str) -> str:
+    out = StringIO()
+    call_command("loadbanks", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_first_load_creates_everything_and_reports_counts(example_content):
+    summary = load(str(example_content.root))
+    assert summary == (
+        "1 banks, 2 topics, 8 questions (single 1, multi 1, truefalse 1, short 1, order 1, "
+        "cloze 1, flashcard 1, yaml 1), 1 snippets; questions created 8, updated 0, retired 0, "
+        "unchanged 0; topics, banks and snippets created 4, updated 0, retired 0."
+    )
+    assert Question.objects.count() == 8
+    single = Question.objects.get(slug="example-nodeport-range")
+    assert [(c.text, c.is_correct) for c in single.choices.all()] == [
+        ("30000-32767", True),
+        ("1-1024", False),
+        ("8000-9000", False),
+    ]
+    assert single.topic.slug == "service-types"
+    assert [s.slug for s in single.snippets.all()] == ["example-nodeport"]
+    snippet = Snippet.objects.get(slug="example-nodeport")
+    assert snippet.content == (example_content.root / "snippets/example-nodeport.yaml").read_text()
+    assert snippet.kinds == ["Service"]
+
+
+def test_reloading_unchanged_files_changes_nothing_and_says_so(example_content):
+    load(str(example_content.root))
+    stamps = dict(Question.objects.values_list("slug", "updated_at"))
+    choice_ids = list(Choice.objects.values_list("pk", flat=True))
+    summary = load(str(example_content.root))
+    assert summary.endswith("; nothing changed.")
+    assert dict(Question.objects.values_list("slug", "updated_at")) == stamps
+    assert list(Choice.objects.values_list("pk", flat=True)) == choice_ids
+
+
+def test_edited_question_is_updated_in_place(example_content, example_bank_text):
+    load(str(example_content.root))
+    before = Question.objects.get(slug="example-nodeport-range")
+    first_choice = before.choices.get(position=0).pk
+    example_content.bank(
+        "example",
+        example_bank_text.replace(
+            "Which port range does a NodePort Service use by default?",
+            "By default, from which range is a nodePort allocated?",
+        ).replace("      - 8000-9000\n", "      - 8000-9000\n      - 20000-22767\n"),
+    )
+    summary = load(str(example_content.root))
+    assert "questions created 0, updated 1, retired 0, unchanged 7" in summary
+    after = Question.objects.get(slug="example-nodeport-range")
+    assert after.pk == before.pk  # progress attached to the question survives
+    assert after.prompt == "By default, from which range is a nodePort allocated?"
+    assert after.choices.count() == 4
+    assert after.choices.get(position=0).pk == first_choice
+
+
+def test_question_removed_from_files_is_retired_not_deleted(example_content, example_bank_text):
+    load(str(example_content.root))
+    start = example_bank_text.index("  - id: example-headless")
+    end = example_bank_text.index("  - id: example-nodeport-field")
+    example_content.bank("example", example_bank_text[:start] + example_bank_text[end:])
+    summary = load(str(example_content.root))
+    assert "retired 1" in summary
+    retired = Question.objects.get(slug="example-headless")
+    assert retired.is_retired
+    assert Question.objects.active().count() == 7
+    # It comes back (same row) when it returns to the files; the questions after it move down.
+    example_content.bank("example", example_bank_text)
+    assert "questions created 0, updated 7, retired 0" in load(str(example_content.root))
+    assert Question.objects.get(slug="example-headless").pk == retired.pk
+    assert not Question.objects.get(slug="example-headless").is_retired
+
+
+def test_bank_file_deleted_retires_its_questions_when_the_whole_folder_is_loaded(example_content):
+    load(str(example_content.root))
+    (example_content.root / "banks" / "example.yaml").unlink()
+    example_content.bank("other", "bank: other\ntitle: O\ntopic: services\nquestions: []\n")
+    load(str(example_content.root))
+    assert Question.objects.active().count() == 0
+    assert Question.objects.count() == 8
+    assert Snippet.objects.get(slug="example-nodeport").is_retired
+
+
+def test_loading_one_bank_file_leaves_other_banks_alone(example_content):
+    load(str(example_content.root))
+    path = example_content.bank(
+        "extra",
+        "bank: extra\ntitle: Extra\ntopic: services\nquestions:\n"
+        "  - id: extra-one\n    type: truefalse\n    prompt: P\n    explanation: E\n    answer: true\n"
+        "    snippets: [example-nodeport]\n",
+    )
+    load(str(path))
+    assert Question.objects.active().count() == 9
+    assert Bank.objects.get(slug="extra").questions.get().snippets.get().slug == "example-nodeport"
+
+
+def test_check_never_writes(example_content):
+    summary = load("--check", str(example_content.root))
+    assert summary.startswith("Check passed (nothing written): ")
+    assert "questions would be created 8" in summary
+    assert Topic.objects.count() == Bank.objects.count() == Question.objects.count() == 0
+
+
+def test_export_then_check_then_load_is_a_no_op(example_content, tmp_path):
+    load(str(example_content.root))
+    out = tmp_path / "exported"
+    call_command("exportbanks", str(out), stdout=StringIO())
+    assert (out / "snippets/example-nodeport.yaml").read_bytes() == (
+        example_content.root / "snippets/example-nodeport.yaml"
+    ).read_bytes()
+    assert load("--check", str(out)).endswith("nothing would change.")
+    assert load(str(out)).endswith("nothing changed.")
+
+
+def test_export_carries_admin_edits_back_to_files(example_content, tmp_path):
+    load(str(example_content.root))
+    Question.objects.filter(slug="example-headless").update(prompt="Edited in the admin.")
+    out = tmp_path / "exported"
+    call_command("exportbanks", str(out), stdout=StringIO())
+    assert "prompt: Edited in the admin." in (out / "banks/example.yaml").read_text()
+
+
+def test_default_path_is_content_folder(monkeypatch, example_content):
+    monkeypatch.chdir(example_content.root.parent)
+    assert load("--check").startswith("Check passed")

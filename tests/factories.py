@@ -1,0 +1,70 @@
+"""factory-boy factories for every model tests create directly."""
+
+from __future__ import annotations
+
+import factory
+
+from studyapp.accounts.models import User
+from studyapp.banks.models import Bank, Choice, Question, Snippet, Topic
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("pw-for-tests")
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    title = factory.Sequence(lambda n: f"Topic {n}")
+    position = factory.Sequence(int)
+
+
+class BankFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Bank
+
+    slug = factory.Sequence(lambda n: f"bank-{n}")
+    title = factory.Sequence(lambda n: f"Bank {n}")
+    topic = factory.SubFactory(TopicFactory)
+
+
+class SnippetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Snippet
+
+    slug = factory.Sequence(lambda n: f"snippet-{n}")
+    bank = factory.SubFactory(BankFactory)
+    file = factory.LazyAttribute(lambda o: f"snippets/{o.slug}.yaml")
+    title = "A Pod"
+    content = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n"
+    kinds = ["Pod"]
+    validated_versions = factory.LazyFunction(lambda: ["1.35", "1.36", "1.37"])
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    slug = factory.Sequence(lambda n: f"question-{n}")
+    bank = factory.SubFactory(BankFactory)
+    topic = factory.SelfAttribute("bank.topic")
+    type = "truefalse"
+    prompt = "A Service has a stable virtual IP."
+    explanation = "The cluster IP stays while the Service exists."
+    truth = True
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Choice
+
+    question = factory.SubFactory(QuestionFactory, type="single", truth=None)
+    position = factory.Sequence(int)
+    text = factory.Sequence(lambda n: f"choice {n}")
