@@ -121,7 +121,12 @@ class QuestionForm(forms.ModelForm):
 
     class Meta:
         model = Question
-        fields = "__all__"
+        fields = [
+            "slug", "bank", "topic", "type", "difficulty", "is_retired", "prompt", "explanation",
+            "truth", "answers", "pattern", "items", "answer", "key_points", "starter",
+            "k8s_version", "checks", "solution", "all_documents", "snippets", "tags", "sources",
+            "position",
+        ]  # fmt: skip
         help_texts = {"slug": ID_HELP}
 
     def clean_slug(self) -> str:

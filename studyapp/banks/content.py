@@ -153,7 +153,7 @@ def read_content(
                         topic.line,
                         f"duplicate topic '{topic.slug}' "
                         f"(first defined at {topic_lines[topic.slug]})",
-                    )  # fmt: skip
+                    )
                 )
                 continue
             topic_lines[topic.slug] = f"{path}:{topic.line}"
@@ -194,27 +194,26 @@ def _check_references(
     known_snippets: set[str] | frozenset[str],
 ) -> None:
     """Report duplicate ids across files and references to unknown topics or snippets."""
-    banks: dict[str, str] = {}
-    questions: dict[str, str] = {}
-    snippets: dict[str, str] = {}
+    first: dict[tuple[str, str], str] = {}
+
+    def unique(kind: str, value: str, path: str, line: int | None) -> None:
+        if not value:
+            return
+        if (kind, value) in first:
+            where = first[(kind, value)]
+            errors.append(
+                BankError(path, line, f"duplicate {kind} '{value}' (first defined at {where})")
+            )
+        else:
+            first[(kind, value)] = f"{path}:{line}"
+
     for bank in content.banks:
-        if bank.slug in banks:
-            errors.append(BankError(bank.path, bank.line,
-                                    f"duplicate bank '{bank.slug}' (first defined at {banks[bank.slug]})"))  # fmt: skip
-        elif bank.slug:
-            banks[bank.slug] = f"{bank.path}:{bank.line}"
+        unique("bank", bank.slug, bank.path, bank.line)
         for snippet in bank.snippets:
-            if snippet.id in snippets:
-                errors.append(BankError(bank.path, snippet.line, f"duplicate snippet id "
-                                        f"'{snippet.id}' (first defined at {snippets[snippet.id]})"))  # fmt: skip
-            else:
-                snippets[snippet.id] = f"{bank.path}:{snippet.line}"
+            unique("snippet id", snippet.id, bank.path, snippet.line)
         for question in bank.questions:
-            if question.id in questions:
-                errors.append(BankError(bank.path, question.line, f"duplicate question id "
-                                        f"'{question.id}' (first defined at {questions[question.id]})"))  # fmt: skip
-            else:
-                questions[question.id] = f"{bank.path}:{question.line}"
+            unique("question id", question.id, bank.path, question.line)
+    snippets = {value for kind, value in first if kind == "snippet id"} | set(known_snippets)
     for bank in content.banks:
         if bank.topic and bank.topic not in topics:
             errors.append(
@@ -222,17 +221,14 @@ def _check_references(
             )
         for question in bank.questions:
             if question.topic and question.topic not in topics:
-                errors.append(BankError(bank.path, question.topic_line or question.line,
-                                        _unknown("topic", question.topic, topics)))  # fmt: skip
+                line = question.topic_line or question.line
+                errors.append(BankError(bank.path, line, _unknown("topic", question.topic, topics)))
             for index, snippet_id in enumerate(question.snippets):
-                if snippet_id not in snippets and snippet_id not in known_snippets:
-                    line = (
-                        question.snippet_lines[index]
-                        if index < len(question.snippet_lines)
-                        else None
-                    )
-                    errors.append(BankError(bank.path, line or question.line,
-                                            _unknown("snippet", snippet_id, set(snippets) | set(known_snippets))))  # fmt: skip
+                if snippet_id not in snippets:
+                    lines = question.snippet_lines
+                    line = (lines[index] if index < len(lines) else None) or question.line
+                    message = _unknown("snippet", snippet_id, snippets)
+                    errors.append(BankError(bank.path, line, message))
 
 
 def _unknown(what: str, value: str, known: set[str]) -> str:
@@ -252,8 +248,8 @@ def _read_snippets(
         for snippet in bank.snippets:
             path = root / snippet.file
             if not path.is_file():
-                errors.append(BankError(bank.path, snippet.line,
-                                        f"snippet file '{snippet.file}' not found at {path}"))  # fmt: skip
+                message = f"snippet file '{snippet.file}' not found at {path}"
+                errors.append(BankError(bank.path, snippet.line, message))
                 continue
             text = _read_text(path, errors)
             if text is None:

@@ -218,8 +218,13 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _check_keys(data: Mapping, allowed: tuple[str, ...], errors: Collector, what: str,
-                other: Callable[[str], str | None] | None = None) -> None:  # fmt: skip
+def _check_keys(
+    data: Mapping,
+    allowed: tuple[str, ...],
+    errors: Collector,
+    what: str,
+    other: Callable[[str], str | None] | None = None,
+) -> None:
     """Report every key that is not allowed, suggesting the closest allowed one."""
     for key in data:
         if key in allowed:

@@ -22,7 +22,7 @@ MAX_ANSWER_CHARS = 20_000
 
 @dataclass(frozen=True)
 class Grade:
-    """The verdict on one answer: right or wrong, a score from 0 to 1, and what to tell the learner."""
+    """The verdict on an answer: right or wrong, a score from 0 to 1, what to tell the learner."""
 
     is_correct: bool
     score: float

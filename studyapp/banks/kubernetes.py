@@ -100,6 +100,12 @@ def _short(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _types(expected: str | list[str]) -> str:
+    """Return the expected JSON types as `'integer'` or `'integer' or 'string'` (null left out)."""
+    names = [expected] if isinstance(expected, str) else [t for t in expected if t != "null"]
+    return " or ".join(repr(name) for name in names)
+
+
 def _leaf_errors(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
     """Return the most telling errors behind one error (anyOf/oneOf keep their best match)."""
     if error.context:
@@ -134,7 +140,7 @@ def schema_errors(document: dict, version: str) -> list[tuple[list, str]]:
                 continue
             if leaf.validator == "type":
                 problems.append(
-                    (path, f"{_short(leaf.instance)} is not of type {leaf.validator_value!r}")
+                    (path, f"{_short(leaf.instance)} is not of type {_types(leaf.validator_value)}")
                 )
                 continue
             problems.append((path, leaf.message))

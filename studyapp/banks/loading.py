@@ -195,11 +195,11 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
             if write:
                 snippet.save()
     for snippet in snippets.values():
-        if snippet.pk and not snippet.is_retired and snippet.slug not in wanted_snippets:
-            if snippet.bank.slug in in_scope:
-                report.other.retired += 1
-                if write:
-                    Snippet.objects.filter(pk=snippet.pk).update(is_retired=True)
+        gone = snippet.pk and not snippet.is_retired and snippet.slug not in wanted_snippets
+        if gone and snippet.bank.slug in in_scope:
+            report.other.retired += 1
+            if write:
+                Snippet.objects.filter(pk=snippet.pk).update(is_retired=True)
 
     _load_questions(content, report, banks, topics, snippets, in_scope, write)
     return report

@@ -1,4 +1,4 @@
-"""Topics, banks, snippets and questions: the product's content, loaded from content/ or the admin."""
+"""Topics, banks, snippets and questions: the content, loaded from content/ or the admin."""
 
 from __future__ import annotations
 
@@ -142,8 +142,9 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.slug
 
-    def to_spec(self, choices: list[Choice] | None = None, snippet_ids: list[str] | None = None
-                ) -> QuestionSpec:  # fmt: skip
+    def to_spec(
+        self, choices: list[Choice] | None = None, snippet_ids: list[str] | None = None
+    ) -> QuestionSpec:
         """Return the question as the pure layer sees it (graders, validation, export)."""
         if choices is None:
             choices = list(self.choices.all())

@@ -1,4 +1,4 @@
-"""`manage.py create_demo_users`: a learner demo/demo and a superuser admin/admin, only when DEBUG."""
+"""`manage.py create_demo_users`: learner demo/demo and superuser admin/admin (DEBUG only)."""
 
 from __future__ import annotations
 

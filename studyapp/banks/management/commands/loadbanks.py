@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from studyapp.banks.content import read_content
 from studyapp.banks.format import BankErrors
