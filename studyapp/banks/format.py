@@ -527,8 +527,8 @@ def _parse_multi(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]
 
 
 def _parse_truefalse(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]:
-    if "answer" not in raw:
-        errors.add(line_of_node(raw), "missing required field 'answer' (true or false)")
+    if raw.get("answer") is None:
+        errors.add(line_of(raw, "answer"), "missing required field 'answer' (true or false)")
         return {}
     value = raw["answer"]
     if not isinstance(value, bool):

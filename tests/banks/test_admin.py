@@ -1,0 +1,122 @@
+"""Admin authoring runs the loader's validation: invalid questions and snippets cannot be saved."""
+
+from __future__ import annotations
+
+import pytest
+
+from studyapp.banks.models import Question, Snippet
+from tests.factories import BankFactory, QuestionFactory, SnippetFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_QUESTION = "/admin/banks/question/add/"
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def question_form(bank, choices, **fields):
+    data = {
+        "slug": "admin-q",
+        "bank": bank.pk,
+        "topic": bank.topic.pk,
+        "type": "single",
+        "difficulty": 2,
+        "prompt": "Which Service type is the default?",
+        "explanation": "ClusterIP is the default type.",
+        "truth": "unknown",
+        "answers": "[]",
+        "items": "[]",
+        "key_points": "[]",
+        "checks": "[]",
+        "tags": "[]",
+        "sources": "[]",
+        "position": 0,
+        "choices-TOTAL_FORMS": len(choices),
+        "choices-INITIAL_FORMS": 0,
+        "choices-MIN_NUM_FORMS": 0,
+        "choices-MAX_NUM_FORMS": 1000,
+    }
+    for i, (text, correct) in enumerate(choices):
+        data[f"choices-{i}-position"] = i
+        data[f"choices-{i}-text"] = text
+        if correct:
+            data[f"choices-{i}-is_correct"] = "on"
+    data.update(fields)
+    return data
+
+
+def test_single_with_two_correct_choices_cannot_be_saved(admin_client):
+    bank = BankFactory()
+    data = question_form(bank, [("ClusterIP", True), ("NodePort", True)])
+    response = admin_client.post(NEW_QUESTION, data)
+    assert response.status_code == 200
+    assert "needs exactly one correct choice, found 2" in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_valid_single_is_saved(admin_client):
+    bank = BankFactory()
+    response = admin_client.post(NEW_QUESTION, question_form(bank, [("ClusterIP", True), ("NodePort", False)]))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    question = Question.objects.get(slug="admin-q")
+    assert [c.text for c in question.choices.all()] == ["ClusterIP", "NodePort"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"type": "short", "pattern": "([a-z"}, "invalid regular expression"),
+        ({"type": "order", "items": '["only one"]'}, "needs at least 2 items"),
+        ({"type": "cloze", "prompt": "No deletion here"}, "needs at least one deletion"),
+        ({"type": "yaml", "checks": '[{"expr": "spec.ports[0", "message": "m"}]'}, "invalid JMESPath"),
+        ({"type": "truefalse"}, "missing required field &#x27;answer&#x27;"),
+        ({"slug": "Bad_Id"}, "must be lowercase letters"),
+        ({"items": '{"not": "a list"}', "type": "order"}, "Give a JSON list of texts"),
+    ],
+)
+def test_invalid_questions_cannot_be_saved(admin_client, fields, message):
+    bank = BankFactory()
+    response = admin_client.post(NEW_QUESTION, question_form(bank, [], **fields))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Question.objects.exists()
+
+
+def test_invalid_snippet_cannot_be_saved(admin_client):
+    bank = BankFactory()
+    data = {
+        "slug": "bad-snippet",
+        "bank": bank.pk,
+        "file": "snippets/bad-snippet.yaml",
+        "title": "Bad",
+        "try_steps": "[]",
+        "content": "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n    - port: eighty\n",
+    }
+    response = admin_client.post("/admin/banks/snippet/add/", data)
+    assert response.status_code == 200
+    assert "line 7: spec.ports[0].port: &#x27;eighty&#x27; is not of type" in response.content.decode()
+    assert not Snippet.objects.exists()
+    data["content"] = data["content"].replace("eighty", "80")
+    assert admin_client.post("/admin/banks/snippet/add/", data).status_code == 302
+    snippet = Snippet.objects.get()
+    assert snippet.kinds == ["Service"] and snippet.validated_versions
+
+
+def test_changelist_filters_search_and_preview(admin_client):
+    question = QuestionFactory(prompt="What does **kube-proxy** do?")
+    SnippetFactory()
+    response = admin_client.get("/admin/banks/question/?type__exact=truefalse&q=kube-proxy")
+    assert response.status_code == 200
+    assert question.slug in response.content.decode()
+    page = admin_client.get(f"/admin/banks/question/{question.pk}/change/").content.decode()
+    assert "<strong>kube-proxy</strong>" in page
+    assert admin_client.get("/admin/banks/snippet/").status_code == 200
+
+
+def test_admin_needs_staff(client):
+    client.force_login(UserFactory(username="learner"))
+    assert client.get("/admin/banks/question/").status_code == 302
