@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "studyapp.core",
     "studyapp.accounts",
     "studyapp.banks",
+    "studyapp.study",
 ]
 
 MIDDLEWARE = [

@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("study/", include("studyapp.study.urls")),
     path("", include("studyapp.banks.urls")),
 ]

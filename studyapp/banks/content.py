@@ -41,7 +41,7 @@ class Content:
     topics: list[TopicSpec] = field(default_factory=list)
     banks: list[BankSpec] = field(default_factory=list)
     snippets: list[SnippetFile] = field(default_factory=list)
-    whole_roots: bool = False
+    roots: list[str] = field(default_factory=list)
 
     @property
     def questions(self) -> list[QuestionSpec]:
@@ -56,13 +56,15 @@ def _is_content_root(path: Path) -> bool:
     return (path / "topics.yaml").is_file() or (path / "banks").is_dir()
 
 
-def _plan(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]], bool]:
-    """Return the topics files and bank files to read, each with its content root."""
+def _plan(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, Path]], list[str]]:
+    """Return the topics files and bank files to read (each with its content root), and the
+    content folders read whole (whose banks that disappeared get retired)."""
     topics_files: list[tuple[Path, Path]] = []
     bank_files: list[tuple[Path, Path]] = []
-    whole_roots = True
+    whole_roots: list[str] = []
     for path in paths:
         if path.is_dir() and _is_content_root(path):
+            whole_roots.append(str(path.resolve() / "banks"))
             if (path / "topics.yaml").is_file():
                 topics_files.append((path / "topics.yaml", path))
             bank_dir = path / "banks"
@@ -71,14 +73,12 @@ def _plan(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, 
         elif path.is_dir():
             files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
             bank_files.extend((file, path) for file in sorted(files))
-            whole_roots = False
         else:
             root = path.parent.parent if path.parent.name == "banks" else path.parent
             if path.name == "topics.yaml":
                 topics_files.append((path, path.parent))
             else:
                 bank_files.append((path, root))
-            whole_roots = False
     return topics_files, bank_files, whole_roots
 
 
@@ -137,7 +137,7 @@ def read_content(
     if not bank_files and not topics_files and not missing:
         errors.append(BankError(str(paths[0]) if paths else ".", None, "no bank files found"))
 
-    content = Content(whole_roots=whole_roots)
+    content = Content(roots=whole_roots)
     topic_lines: dict[str, str] = {}
     for path, _root in topics_files:
         ok, data = _read_yaml(path, errors)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -158,7 +160,7 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
             "title": spec.title,
             "description": spec.description,
             "topic_id": topics[spec.topic].pk,
-            "source_path": spec.path,
+            "source_path": str(Path(spec.path).resolve()),
         }
         bank = banks.get(spec.slug)
         if bank is None:
@@ -172,11 +174,16 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
             _assign(bank, values)
             if write:
                 bank.save()
-        elif bank.source_path != spec.path and write:
-            Bank.objects.filter(pk=bank.pk).update(source_path=spec.path)
+        elif bank.source_path != values["source_path"] and write:
+            Bank.objects.filter(pk=bank.pk).update(source_path=values["source_path"])
 
-    loaded_banks = {spec.slug for spec in content.banks}
-    in_scope = set(banks) if content.whole_roots else loaded_banks
+    # Retire only what disappeared from the files read: the loaded banks, and banks whose file
+    # was in a content folder read whole. Banks made in the admin are never retired by a load.
+    in_scope = {spec.slug for spec in content.banks} | {
+        slug
+        for slug, bank in banks.items()
+        if any(bank.source_path.startswith(root + os.sep) for root in content.roots)
+    }
 
     snippets = {snippet.slug: snippet for snippet in Snippet.objects.select_related("bank")}
     wanted_snippets = {snippet.spec.id for snippet in content.snippets}

@@ -60,7 +60,9 @@ def test_single_with_two_correct_choices_cannot_be_saved(admin_client):
 
 def test_valid_single_is_saved(admin_client):
     bank = BankFactory()
-    response = admin_client.post(NEW_QUESTION, question_form(bank, [("ClusterIP", True), ("NodePort", False)]))
+    response = admin_client.post(
+        NEW_QUESTION, question_form(bank, [("ClusterIP", True), ("NodePort", False)])
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     question = Question.objects.get(slug="admin-q")
     assert [c.text for c in question.choices.all()] == ["ClusterIP", "NodePort"]
@@ -72,7 +74,10 @@ def test_valid_single_is_saved(admin_client):
         ({"type": "short", "pattern": "([a-z"}, "invalid regular expression"),
         ({"type": "order", "items": '["only one"]'}, "needs at least 2 items"),
         ({"type": "cloze", "prompt": "No deletion here"}, "needs at least one deletion"),
-        ({"type": "yaml", "checks": '[{"expr": "spec.ports[0", "message": "m"}]'}, "invalid JMESPath"),
+        (
+            {"type": "yaml", "checks": '[{"expr": "spec.ports[0", "message": "m"}]'},
+            "invalid JMESPath",
+        ),
         ({"type": "truefalse"}, "missing required field &#x27;answer&#x27;"),
         ({"slug": "Bad_Id"}, "must be lowercase letters"),
         ({"items": '{"not": "a list"}', "type": "order"}, "Give a JSON list of texts"),
@@ -98,7 +103,9 @@ def test_invalid_snippet_cannot_be_saved(admin_client):
     }
     response = admin_client.post("/admin/banks/snippet/add/", data)
     assert response.status_code == 200
-    assert "line 7: spec.ports[0].port: &#x27;eighty&#x27; is not of type" in response.content.decode()
+    assert (
+        "line 7: spec.ports[0].port: &#x27;eighty&#x27; is not of type" in response.content.decode()
+    )
     assert not Snippet.objects.exists()
     data["content"] = data["content"].replace("eighty", "80")
     assert admin_client.post("/admin/banks/snippet/add/", data).status_code == 302

@@ -138,3 +138,15 @@ def test_export_carries_admin_edits_back_to_files(example_content, tmp_path):
 def test_default_path_is_content_folder(monkeypatch, example_content):
     monkeypatch.chdir(example_content.root.parent)
     assert load("--check").startswith("Check passed")
+
+
+def test_loading_another_folder_does_not_retire_this_ones_banks(example_content, tmp_path):
+    load(str(example_content.root))
+    other = tmp_path / "other"
+    (other / "banks").mkdir(parents=True)
+    (other / "banks/o.yaml").write_text(
+        "bank: o\ntitle: O\ntopic: services\nquestions:\n"
+        "  - id: o-one\n    type: truefalse\n    prompt: P\n    explanation: E\n    answer: true\n"
+    )
+    load(str(other))
+    assert Question.objects.active().count() == 9

@@ -1,0 +1,58 @@
+"""The learner's study settings form."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+
+from studyapp.banks.models import Bank, Topic
+
+from .models import StudySettings
+
+
+class StudySettingsForm(forms.ModelForm):
+    desired_retention = forms.FloatField(
+        min_value=0.70,
+        max_value=0.97,
+        help_text="The share of cards you want to remember when they come due (0.70 to 0.97). "
+        "Higher means more reviews.",
+    )
+    new_per_day = forms.IntegerField(min_value=0, max_value=1000)
+    reviews_per_day = forms.IntegerField(min_value=0, max_value=10000)
+    leech_threshold = forms.IntegerField(
+        min_value=1, max_value=100, help_text="Lapses before a card is tagged leech and suspended."
+    )
+    time_zone = forms.ChoiceField(
+        choices=[], help_text="Your study day starts at 4 a.m. in this time zone."
+    )
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to study every topic.",
+    )
+    banks = forms.ModelMultipleChoiceField(
+        queryset=Bank.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to study every bank.",
+    )
+
+    class Meta:
+        model = StudySettings
+        fields = [
+            "desired_retention",
+            "new_per_day",
+            "reviews_per_day",
+            "leech_threshold",
+            "time_zone",
+            "topics",
+            "banks",
+        ]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [
+            (name, name) for name in sorted(zoneinfo.available_timezones())
+        ]

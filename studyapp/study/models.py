@@ -1,0 +1,172 @@
+"""Per-user study state: settings, card state (FSRS), answers and the review log."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from studyapp.banks.models import Bank, Question, Topic
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class StudySettings(models.Model):
+    """How one learner studies: retention, daily limits, scope, time zone, FSRS parameters."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_settings"
+    )
+    desired_retention = models.FloatField(default=0.9)
+    new_per_day = models.PositiveIntegerField(default=20)
+    reviews_per_day = models.PositiveIntegerField(default=200)
+    leech_threshold = models.PositiveIntegerField(default=8)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    topics = models.ManyToManyField(Topic, blank=True, related_name="+")
+    banks = models.ManyToManyField(Bank, blank=True, related_name="+")
+    parameters = models.JSONField(null=True, blank=True, help_text="Fitted FSRS parameters.")
+    parameters_log_loss = models.FloatField(null=True, blank=True)
+    parameters_rmse = models.FloatField(null=True, blank=True)
+    optimized_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(desired_retention__gte=0.70, desired_retention__lte=0.97),
+                name="settings_retention_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"settings of {self.user}"
+
+
+class CardStateQuerySet(models.QuerySet):
+    def for_user(self, user: object) -> CardStateQuerySet:
+        return self.filter(user=user)
+
+    def in_study(self) -> CardStateQuerySet:
+        """Cards whose question is still in study."""
+        return self.filter(question__is_retired=False)
+
+
+class CardState(models.Model):
+    """One learner's memory of one question, as FSRS models it."""
+
+    class State(models.IntegerChoices):
+        NEW = 0, "New"
+        LEARNING = 1, "Learning"
+        REVIEW = 2, "Review"
+        RELEARNING = 3, "Relearning"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="card_states")
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.NEW)
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True, blank=True)
+    reps = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0)
+    is_suspended = models.BooleanField(default=False)
+    is_leech = models.BooleanField(default=False)
+    buried_until = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=0, help_text="Bumped on every change of state.")
+
+    objects = CardStateQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="card_user_question_unique")
+        ]
+        indexes = [models.Index(fields=["user", "due"], name="card_user_due")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.question_id}"
+
+    def snapshot(self) -> dict:
+        """Return every scheduling field, to restore this exact state on undo."""
+        return {
+            "state": self.state,
+            "step": self.step,
+            "stability": self.stability,
+            "difficulty": self.difficulty,
+            "due": self.due.isoformat(),
+            "last_review": self.last_review.isoformat() if self.last_review else None,
+            "reps": self.reps,
+            "lapses": self.lapses,
+            "is_suspended": self.is_suspended,
+            "is_leech": self.is_leech,
+            "buried_until": self.buried_until.isoformat() if self.buried_until else None,
+        }
+
+
+class Answer(models.Model):
+    """A graded answer to one card at one version, with the outcome of each allowed rating.
+
+    Keeping the previewed outcomes makes the interval shown on a rating button exactly the one
+    applied, and the unique (card, card_version) makes a resent answer a no-op.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    card = models.ForeignKey(CardState, on_delete=models.CASCADE, related_name="answers")
+    card_version = models.PositiveIntegerField()
+    response = models.JSONField(default=list, blank=True)
+    is_correct = models.BooleanField(null=True, help_text="None: self-graded (flashcard).")
+    score = models.FloatField(default=0)
+    feedback = models.JSONField(default=list, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    outcomes = models.JSONField(default=dict, help_text="rating -> the card state it gives.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "card_version"], name="answer_card_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"answer {self.pk} to {self.card_id}"
+
+
+class ReviewLogQuerySet(models.QuerySet):
+    def for_user(self, user: object) -> ReviewLogQuerySet:
+        return self.filter(user=user)
+
+
+class ReviewLog(models.Model):
+    """One rated review: what the optimizer and the progress page read."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    card = models.ForeignKey(CardState, on_delete=models.CASCADE, related_name="reviews")
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="review")
+    rating = models.PositiveSmallIntegerField()
+    state_before = models.PositiveSmallIntegerField(choices=CardState.State.choices)
+    reviewed_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    is_correct = models.BooleanField(null=True)
+    card_before = models.JSONField(help_text="The card's state before this review (for undo).")
+
+    objects = ReviewLogQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "reviewed_at"], name="review_user_time"),
+            models.Index(fields=["card", "reviewed_at"], name="review_card_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=4), name="review_rating_1_4"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.pk} of card {self.card_id}"

@@ -1,0 +1,152 @@
+"""Reads for studying: the queue, its counts and the question to show. A fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+
+from studyapp.banks.models import Question
+
+from .models import CardState, ReviewLog, StudySettings
+from .scheduling import LEARNING, NEW, RELEARNING, REVIEW, day_start
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    learning: int
+    review: int
+    new: int
+    reviewed_today: int
+    new_today: int
+
+    @property
+    def total(self) -> int:
+        return self.learning + self.review + self.new
+
+
+def study_settings(user: object) -> StudySettings:
+    """Return the learner's settings, created with the defaults on first use."""
+    settings, _ = StudySettings.objects.get_or_create(user=user)
+    return settings
+
+
+def questions_in_scope(settings: StudySettings) -> QuerySet[Question]:
+    """Questions in study that the learner's topic and bank choices allow (no query yet)."""
+    questions = Question.objects.active()
+    topics = settings.topics.through.objects.filter(studysettings_id=settings.pk).values("topic_id")
+    banks = settings.banks.through.objects.filter(studysettings_id=settings.pk).values("bank_id")
+    questions = questions.filter(Q(~Exists(topics)) | Q(topic_id__in=topics))
+    return questions.filter(Q(~Exists(banks)) | Q(bank_id__in=banks))
+
+
+def _available_cards(user: object, settings: StudySettings, now: datetime) -> QuerySet[CardState]:
+    return (
+        CardState.objects.for_user(user)
+        .filter(question__in=questions_in_scope(settings), is_suspended=False)
+        .exclude(buried_until__gt=now)
+    )
+
+
+def _new_questions(user: object, settings: StudySettings, now: datetime) -> QuerySet[Question]:
+    """Questions the learner has not started (a card that was only shown counts as not started)."""
+    started = CardState.objects.filter(user=user, question=OuterRef("pk")).filter(
+        Q(state__gt=NEW) | Q(is_suspended=True) | Q(buried_until__gt=now)
+    )
+    return (
+        questions_in_scope(settings)
+        .filter(~Exists(started))
+        .order_by("topic__position", "bank__slug", "position", "pk")
+    )
+
+
+def today_counts(user: object, settings: StudySettings, now: datetime) -> tuple[int, int]:
+    """Return (reviews done today, new cards introduced today) since the learner's 4 a.m."""
+    counts = (
+        ReviewLog.objects.for_user(user)
+        .filter(reviewed_at__gte=day_start(now, settings.time_zone))
+        .aggregate(
+            reviews=Count("pk", filter=Q(state_before=REVIEW)),
+            new=Count("pk", filter=Q(state_before=NEW)),
+        )
+    )
+    return counts["reviews"], counts["new"]
+
+
+def queue_counts(user: object, settings: StudySettings, now: datetime) -> QueueCounts:
+    """Return how many cards are due now, split as the queue takes them."""
+    reviewed_today, new_today = today_counts(user, settings, now)
+    due = (
+        _available_cards(user, settings, now)
+        .filter(due__lte=now)
+        .aggregate(
+            learning=Count("pk", filter=Q(state__in=[LEARNING, RELEARNING])),
+            review=Count("pk", filter=Q(state=REVIEW)),
+        )
+    )
+    new_left = max(0, settings.new_per_day - new_today)
+    new_available = _new_questions(user, settings, now)[:new_left].count() if new_left else 0
+    return QueueCounts(
+        learning=due["learning"],
+        review=min(due["review"], max(0, settings.reviews_per_day - reviewed_today)),
+        new=new_available,
+        reviewed_today=reviewed_today,
+        new_today=new_today,
+    )
+
+
+def next_card(
+    user: object, settings: StudySettings, now: datetime
+) -> tuple[Question | None, CardState | None]:
+    """Return the next question to study and its card (None for a question never started).
+
+    Order: due learning and relearning cards, then due review cards (up to the daily review
+    limit), then new questions (up to the daily new limit).
+    """
+    reviewed_today, new_today = today_counts(user, settings, now)
+    due = _available_cards(user, settings, now).filter(due__lte=now, state__gt=NEW)
+    if reviewed_today >= settings.reviews_per_day:
+        due = due.exclude(state=REVIEW)
+    card = (
+        due.annotate(
+            bucket=Case(
+                When(state__in=[LEARNING, RELEARNING], then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .select_related("question")
+        .order_by("bucket", "due", "pk")
+        .first()
+    )
+    if card is not None:
+        return card.question, card
+    if new_today >= settings.new_per_day:
+        return None, None
+    question = _new_questions(user, settings, now).first()
+    if question is None:
+        return None, None
+    card = CardState.objects.filter(user=user, question=question).first()
+    return question, card
+
+
+def question_for_study(question_pk: int) -> Question:
+    """Return a question with what grading and display need (choices, snippets, topic)."""
+    return (
+        Question.objects.select_related("topic", "bank")
+        .prefetch_related("choices", "snippets")
+        .get(pk=question_pk)
+    )
+
+
+def next_learning_due(user: object, settings: StudySettings, now: datetime) -> datetime | None:
+    """Return when the next learning card comes due later today, if any."""
+    card = (
+        _available_cards(user, settings, now)
+        .filter(state__in=[LEARNING, RELEARNING], due__gt=now)
+        .order_by("due")
+        .only("due")
+        .first()
+    )
+    return card.due if card else None

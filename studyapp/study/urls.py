@@ -1,0 +1,19 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.study, name="study"),
+    path("answer/", views.answer, name="study_answer_submit"),
+    path("answers/<int:pk>/", views.answer_detail, name="study_answer"),
+    path("answers/<int:pk>/rate/", views.rate, name="study_rate"),
+    path("undo/", views.undo, name="study_undo"),
+    path(
+        "cards/<slug:slug>/<str:action>/",
+        views.card_action,
+        name="study_card_action",
+    ),
+    path("settings/", views.settings_view, name="study_settings"),
+    path("practice/", views.practice, name="study_practice"),
+    path("export/revlog.csv", views.export_revlog, name="study_export_revlog"),
+]

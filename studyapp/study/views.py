@@ -1,0 +1,296 @@
+"""Study pages: the review queue, answering and rating, practice, settings and the revlog export."""
+
+from __future__ import annotations
+
+import csv
+import random
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from studyapp.banks.grading import grade
+from studyapp.banks.models import Question, Topic
+from studyapp.core.http import HtmxHttpRequest, is_fragment_request
+
+from . import scheduling, selectors, services
+from .answering import item_order, parse_response
+from .forms import StudySettingsForm
+from .models import Answer
+from .revlog import revlog_rows
+
+SHOWN_AT_SALT = "study.shown_at"
+
+
+def _shown_token() -> str:
+    """Return a signed timestamp of when the question was shown."""
+    return signing.Signer(salt=SHOWN_AT_SALT).sign(str(int(timezone.now().timestamp() * 1000)))
+
+
+def _duration_ms(token: str) -> int:
+    """Return the milliseconds since the question was shown (0 if the token is not ours)."""
+    try:
+        shown_ms = int(signing.Signer(salt=SHOWN_AT_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return 0
+    return max(0, int(timezone.now().timestamp() * 1000) - shown_ms)
+
+
+def _question_context(question: Question, version: int) -> dict:
+    order = item_order(f"{question.pk}:{version}", len(question.items))
+    return {
+        "question": question,
+        "card_version": version,
+        "shown_token": _shown_token(),
+        "items_shown": [(index, question.items[original]) for index, original in enumerate(order)],
+        "choices": list(question.choices.all()),
+    }
+
+
+def _render(request: HtmxHttpRequest, context: dict) -> TemplateResponse:
+    template = "study/study.html#panel" if is_fragment_request(request) else "study/study.html"
+    response = TemplateResponse(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+def _study_context(request: HtmxHttpRequest) -> dict:
+    now = timezone.now()
+    settings = selectors.study_settings(request.user)
+    question, card = selectors.next_card(request.user, settings, now)
+    counts = selectors.queue_counts(request.user, settings, now)
+    context: dict = {"counts": counts, "mode": "study"}
+    if question is None:
+        context["next_due"] = selectors.next_learning_due(request.user, settings, now)
+        return context
+    question = selectors.question_for_study(question.pk)
+    context.update(_question_context(question, card.version if card else 0))
+    context["card"] = card
+    return context
+
+
+@login_required
+@require_GET
+def study(request: HtmxHttpRequest) -> TemplateResponse:
+    """The next card of the review queue, or the day's summary when nothing is due."""
+    return _render(request, _study_context(request))
+
+
+@login_required
+@require_POST
+def answer(request: HtmxHttpRequest) -> HttpResponse:
+    """Grade an answer to the card on screen; show the result and the rating buttons."""
+    try:
+        question_pk = int(request.POST.get("question", ""))
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return HttpResponseBadRequest("The form is missing the question or its version.")
+    question = Question.objects.filter(pk=question_pk, is_retired=False).first()
+    if question is None:
+        messages.error(request, "That question is no longer in study.")
+        return redirect("study")
+    question = selectors.question_for_study(question.pk)
+    response = parse_response(
+        question.type,
+        question.prompt,
+        f"{question.pk}:{version}",
+        len(question.items),
+        request.POST,
+    )
+    settings = selectors.study_settings(request.user)
+    try:
+        result = services.submit_answer(
+            user=request.user,
+            settings=settings,
+            question=question,
+            card_version=version,
+            response=response,
+            duration_ms=_duration_ms(request.POST.get("shown", "")),
+            now=timezone.now(),
+        )
+    except services.StudyError as error:
+        messages.info(request, str(error))
+        return redirect("study")
+    if is_fragment_request(request):
+        return _render(request, _answer_context(request, result))
+    return redirect("study_answer", result.pk)
+
+
+def _answer_context(request: HtmxHttpRequest, answer: Answer) -> dict:
+    question = selectors.question_for_study(answer.card.question_id)
+    now = answer.created_at
+    buttons = [
+        {
+            "rating": int(rating),
+            "name": scheduling.RATING_NAMES[int(rating)],
+            "interval": scheduling.interval_label(scheduling.Memory.from_json(outcome).due - now),
+            "is_default": int(rating) == scheduling.GOOD
+            or (int(rating) == scheduling.AGAIN and len(answer.outcomes) == 1),
+        }
+        for rating, outcome in sorted(answer.outcomes.items())
+    ]
+    chosen = {str(value) for value in answer.response}
+    return {
+        "mode": "result",
+        "answer": answer,
+        "question": question,
+        "choices": [
+            {"choice": c, "chosen": str(i) in chosen} for i, c in enumerate(question.choices.all())
+        ],
+        "buttons": buttons,
+        "learner_text": answer.response[0] if answer.response else "",
+        "learner_order": [question.items[i] for i in answer.response if isinstance(i, int)],
+        "cloze_given": answer.response,
+        "counts": selectors.queue_counts(
+            request.user, selectors.study_settings(request.user), timezone.now()
+        ),
+    }
+
+
+@login_required
+@require_GET
+def answer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The result of an answer with its rating buttons (until it is rated)."""
+    result = get_object_or_404(Answer.objects.select_related("card"), pk=pk, user=request.user)
+    if hasattr(result, "review"):
+        return redirect("study")
+    return _render(request, _answer_context(request, result))
+
+
+@login_required
+@require_POST
+def rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Rate an answer; the interval applied is the one its button showed."""
+    try:
+        rating = int(request.POST.get("rating", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Choose a rating: 1 Again, 2 Hard, 3 Good or 4 Easy.")
+    settings = selectors.study_settings(request.user)
+    try:
+        result = services.rate_answer(
+            user=request.user, settings=settings, answer_id=pk, rating=rating, now=timezone.now()
+        )
+    except services.StudyError as error:
+        messages.error(request, str(error))
+        if Answer.objects.filter(pk=pk, user=request.user, review__isnull=True).exists():
+            return redirect("study_answer", pk)
+        return redirect("study")
+    if result.became_leech:
+        messages.warning(
+            request,
+            f"This card has lapsed {result.review.card.lapses} times: it is tagged leech and "
+            "suspended. Rewrite your notes on it, then unsuspend it from the settings page.",
+        )
+    if is_fragment_request(request):
+        return _render(request, _study_context(request))
+    return redirect("study")
+
+
+@login_required
+@require_POST
+def undo(request: HtmxHttpRequest) -> HttpResponse:
+    """Undo the last review: the card returns to its exact previous state."""
+    review = services.undo_last_review(user=request.user)
+    if review is None:
+        messages.info(request, "There is no review to undo.")
+    else:
+        messages.success(request, "Undone: the last review was removed.")
+    if is_fragment_request(request):
+        return _render(request, _study_context(request))
+    return redirect("study")
+
+
+@login_required
+@require_POST
+def card_action(request: HtmxHttpRequest, slug: str, action: str) -> HttpResponse:
+    """Suspend, unsuspend or bury the card of a question."""
+    question = get_object_or_404(Question, slug=slug)
+    now = timezone.now()
+    settings = selectors.study_settings(request.user)
+    if action == "suspend":
+        services.set_suspended(user=request.user, question=question, suspended=True, now=now)
+        messages.success(request, "Card suspended: it will not come back until you unsuspend it.")
+    elif action == "unsuspend":
+        services.set_suspended(user=request.user, question=question, suspended=False, now=now)
+        messages.success(request, "Card unsuspended.")
+    elif action == "bury":
+        services.bury(user=request.user, settings=settings, question=question, now=now)
+        messages.success(request, "Card buried until tomorrow.")
+    else:
+        raise Http404("Unknown action.")
+    return redirect(request.POST.get("next") or "study")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HtmxHttpRequest) -> HttpResponse:
+    """The learner's study settings; a change takes effect on the next card."""
+    settings = selectors.study_settings(request.user)
+    form = StudySettingsForm(request.POST or None, instance=settings)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved. They apply from the next card.")
+        return redirect("study_settings")
+    suspended = (
+        settings.user.cards.filter(is_suspended=True).select_related("question").order_by("pk")
+    )
+    return TemplateResponse(request, "study/settings.html", {"form": form, "suspended": suspended})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice(request: HtmxHttpRequest) -> HttpResponse:
+    """Questions of a topic in random order, graded, never changing the schedule."""
+    topic = get_object_or_404(Topic, slug=request.GET.get("topic") or request.POST.get("topic", ""))
+    if request.method == "POST":
+        question = get_object_or_404(
+            Question.objects.active(), pk=request.POST.get("question", "0") or 0, topic=topic
+        )
+        question = selectors.question_for_study(question.pk)
+        response = parse_response(
+            question.type, question.prompt, f"{question.pk}:0", len(question.items), request.POST
+        )
+        verdict = None if question.type == "flashcard" else grade(question.to_spec(), response)
+        chosen = {str(value) for value in response}
+        context = {
+            "mode": "practice_result",
+            "topic": topic,
+            "question": question,
+            "verdict": verdict,
+            "choices": [
+                {"choice": c, "chosen": str(i) in chosen}
+                for i, c in enumerate(question.choices.all())
+            ],
+            "learner_text": response[0] if response else "",
+            "learner_order": [question.items[i] for i in response if isinstance(i, int)],
+            "cloze_given": response,
+        }
+        return _render(request, context)
+    ids = list(Question.objects.active().filter(topic=topic).values_list("pk", flat=True))
+    if not ids:
+        return _render(request, {"mode": "practice_empty", "topic": topic})
+    question = selectors.question_for_study(random.choice(ids))  # noqa: S311 - not security
+    context = {"mode": "practice", "topic": topic, **_question_context(question, 0)}
+    return _render(request, context)
+
+
+@login_required
+@require_GET
+def export_revlog(request: HtmxHttpRequest) -> StreamingHttpResponse:
+    """The learner's review log as CSV in the column layout the FSRS optimizer reads."""
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in revlog_rows(request.user)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = 'attachment; filename="revlog.csv"'
+    return response
