@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest, Streaming
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studyapp.banks.grading import grade
@@ -223,7 +224,10 @@ def card_action(request: HtmxHttpRequest, slug: str, action: str) -> HttpRespons
         messages.success(request, "Card buried until tomorrow.")
     else:
         raise Http404("Unknown action.")
-    return redirect(request.POST.get("next") or "study")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "study"
+    return redirect(target or "study")
 
 
 @login_required

@@ -1,0 +1,144 @@
+"""Every grader, with tricky input: case, spaces, order, empty and malformed answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from studyapp.banks.format import CheckSpec, ChoiceSpec, QuestionSpec
+from studyapp.banks.grading import grade
+
+SINGLE = QuestionSpec(
+    id="s", type="single", prompt="P", explanation="E",
+    choices=(ChoiceSpec("a"), ChoiceSpec("b", True), ChoiceSpec("c")),
+)  # fmt: skip
+MULTI = QuestionSpec(
+    id="m", type="multi", prompt="P", explanation="E",
+    choices=(ChoiceSpec("a", True), ChoiceSpec("b"), ChoiceSpec("c", True)),
+)  # fmt: skip
+TRUEFALSE = QuestionSpec(id="t", type="truefalse", prompt="P", explanation="E", truth=False)
+SHORT = QuestionSpec(
+    id="sh", type="short", prompt="P", explanation="E",
+    answers=("kube-proxy", "Cluster IP"), pattern=r"(spec\.)?clusterIP:\s*None",
+)  # fmt: skip
+ORDER = QuestionSpec(id="o", type="order", prompt="P", explanation="E", items=("x", "y", "z"))
+CLOZE = QuestionSpec(
+    id="c", type="cloze", prompt="A {{c1::NodePort}} builds on a {{c2::ClusterIP::internal}}.",
+    explanation="E",
+)  # fmt: skip
+FLASHCARD = QuestionSpec(
+    id="f", type="flashcard", prompt="P", explanation="E", answer="A", key_points=("a", "b", "c", "d")
+)
+YAML = QuestionSpec(
+    id="y", type="yaml", prompt="P", explanation="E", k8s_version="1.37",
+    checks=(
+        CheckSpec("kind == 'Service' && spec.type == 'NodePort'", "Make it a NodePort Service."),
+        CheckSpec("spec.ports[0].nodePort >= `30000` && spec.ports[0].nodePort <= `32767`",
+                  "Use a nodePort in 30000-32767."),
+    ),
+)  # fmt: skip
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+    - port: 80
+      nodePort: {port}
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "correct"),
+    [
+        (SINGLE, ["1"], True),
+        (SINGLE, "1", True),
+        (SINGLE, [1], True),
+        (SINGLE, ["0"], False),
+        (SINGLE, ["0", "1"], False),
+        (SINGLE, [], False),
+        (SINGLE, ["7"], False),
+        (SINGLE, ["-1"], False),
+        (SINGLE, ["one"], False),
+        (SINGLE, None, False),
+        (MULTI, ["0", "2"], True),
+        (MULTI, ["2", "0"], True),
+        (MULTI, ["2", "0", "0"], True),
+        (MULTI, ["0"], False),
+        (MULTI, ["0", "1", "2"], False),
+        (MULTI, [], False),
+        (MULTI, ["x", "99"], False),
+        (TRUEFALSE, ["false"], True),
+        (TRUEFALSE, [" False "], True),
+        (TRUEFALSE, ["true"], False),
+        (TRUEFALSE, [""], False),
+        (TRUEFALSE, ["maybe"], False),
+        (SHORT, ["kube-proxy"], True),
+        (SHORT, ["  KUBE-PROXY "], True),
+        (SHORT, ["kube - proxy"], True),
+        (SHORT, ["clusterip"], True),
+        (SHORT, ["spec.clusterIP:   None"], True),
+        (SHORT, ["clusterIP: None and more"], False),
+        (SHORT, ["kubelet"], False),
+        (SHORT, [""], False),
+        (SHORT, ["   "], False),
+        (SHORT, [], False),
+        (ORDER, ["0", "1", "2"], True),
+        (ORDER, [0, 1, 2], True),
+        (ORDER, ["1", "0", "2"], False),
+        (ORDER, ["0", "1"], False),
+        (ORDER, [], False),
+        (ORDER, ["a", "b", "c"], False),
+        (CLOZE, ["nodeport", "Cluster IP"], True),
+        (CLOZE, ["NodePort", "LoadBalancer"], False),
+        (CLOZE, ["NodePort"], False),
+        (CLOZE, [], False),
+        (FLASHCARD, ["0", "1"], True),
+        (FLASHCARD, ["0"], False),
+        (FLASHCARD, ["0", "1", "2", "3", "9", "x"], True),
+        (YAML, [SERVICE.replace("{port}", "30080")], True),
+        (YAML, [SERVICE.replace("{port}", "8080")], False),
+        (YAML, [SERVICE.replace("{port}", "eighty")], False),
+        (YAML, ["kind: [unclosed"], False),
+        (YAML, [""], False),
+        (YAML, ["- just\n- a list\n"], False),
+        (YAML, [SERVICE.replace("{port}", "30080") + "---\n" + SERVICE.replace("{port}", "30081")], False),
+        (YAML, ["apiVersion: v1\nkind: List\nitems: []\n"], False),
+        (YAML, ["x" * 30_000], False),
+    ],
+)
+def test_graders(question, answer, correct):
+    assert grade(question, answer).is_correct is correct
+
+
+def test_multi_gives_partial_credit():
+    assert grade(MULTI, ["0"]).score == 0.5
+    assert grade(MULTI, ["0", "1"]).score == 0.0
+    assert grade(MULTI, ["0", "2"]).score == 1.0
+
+
+def test_yaml_reports_schema_errors_with_field_paths_and_failed_checks():
+    wrong_type = grade(YAML, [SERVICE.replace("{port}", "eighty")])
+    assert wrong_type.feedback == (
+        "line 10: spec.ports[0].nodePort: 'eighty' is not of type 'integer' (1.37)",
+    )
+    failed = grade(YAML, [SERVICE.replace("{port}", "8080").replace("NodePort", "ClusterIP")])
+    assert failed.feedback == ("Make it a NodePort Service.", "Use a nodePort in 30000-32767.")
+    assert grade(YAML, ["kind: [unclosed"]).feedback[0].startswith("line 1: invalid YAML")
+
+
+def test_yaml_all_documents_checks_see_every_object():
+    question = QuestionSpec(
+        id="y2", type="yaml", prompt="P", explanation="E", all_documents=True,
+        checks=(CheckSpec(
+            "{s: [?kind=='Service'] | [0].spec.selector.app, p: [?kind=='Pod'] | [0].metadata.labels.app}"
+            " | s != null && s == p",
+            "The Service must select the Pod.",
+        ),),
+    )  # fmt: skip
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {app: web}\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n"
+    assert grade(question, [pod + "---\n" + SERVICE.replace("{port}", "30080")]).is_correct
+    other = pod.replace("app: web", "app: api")
+    assert not grade(question, [other + "---\n" + SERVICE.replace("{port}", "30080")]).is_correct
