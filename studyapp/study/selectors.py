@@ -74,9 +74,11 @@ def today_counts(user: object, settings: StudySettings, now: datetime) -> tuple[
     return counts["reviews"], counts["new"]
 
 
-def queue_counts(user: object, settings: StudySettings, now: datetime) -> QueueCounts:
+def queue_counts(
+    user: object, settings: StudySettings, now: datetime, today: tuple[int, int] | None = None
+) -> QueueCounts:
     """Return how many cards are due now, split as the queue takes them."""
-    reviewed_today, new_today = today_counts(user, settings, now)
+    reviewed_today, new_today = today or today_counts(user, settings, now)
     due = (
         _available_cards(user, settings, now)
         .filter(due__lte=now)
@@ -97,14 +99,14 @@ def queue_counts(user: object, settings: StudySettings, now: datetime) -> QueueC
 
 
 def next_card(
-    user: object, settings: StudySettings, now: datetime
+    user: object, settings: StudySettings, now: datetime, today: tuple[int, int] | None = None
 ) -> tuple[Question | None, CardState | None]:
     """Return the next question to study and its card (None for a question never started).
 
     Order: due learning and relearning cards, then due review cards (up to the daily review
     limit), then new questions (up to the daily new limit).
     """
-    reviewed_today, new_today = today_counts(user, settings, now)
+    reviewed_today, new_today = today or today_counts(user, settings, now)
     due = _available_cards(user, settings, now).filter(due__lte=now, state__gt=NEW)
     if reviewed_today >= settings.reviews_per_day:
         due = due.exclude(state=REVIEW)
@@ -131,11 +133,13 @@ def next_card(
     return question, card
 
 
-def question_for_study(question_pk: int) -> Question:
-    """Return a question with what grading and display need (choices, snippets, topic)."""
+def question_for_study(question_pk: int, *, with_snippets: bool = True) -> Question:
+    """Return a question with what grading and display need (choices, topic, and snippets for
+    the result page)."""
+    related = ["choices", "snippets"] if with_snippets else ["choices"]
     return (
         Question.objects.select_related("topic", "bank")
-        .prefetch_related("choices", "snippets")
+        .prefetch_related(*related)
         .get(pk=question_pk)
     )
 

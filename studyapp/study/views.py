@@ -63,13 +63,14 @@ def _render(request: HtmxHttpRequest, context: dict) -> TemplateResponse:
 def _study_context(request: HtmxHttpRequest) -> dict:
     now = timezone.now()
     settings = selectors.study_settings(request.user)
-    question, card = selectors.next_card(request.user, settings, now)
-    counts = selectors.queue_counts(request.user, settings, now)
+    today = selectors.today_counts(request.user, settings, now)
+    question, card = selectors.next_card(request.user, settings, now, today)
+    counts = selectors.queue_counts(request.user, settings, now, today)
     context: dict = {"counts": counts, "mode": "study"}
     if question is None:
         context["next_due"] = selectors.next_learning_due(request.user, settings, now)
         return context
-    question = selectors.question_for_study(question.pk)
+    question = selectors.question_for_study(question.pk, with_snippets=False)
     context.update(_question_context(question, card.version if card else 0))
     context["card"] = card
     return context

@@ -26,7 +26,12 @@ CLOZE = QuestionSpec(
     explanation="E",
 )  # fmt: skip
 FLASHCARD = QuestionSpec(
-    id="f", type="flashcard", prompt="P", explanation="E", answer="A", key_points=("a", "b", "c", "d")
+    id="f",
+    type="flashcard",
+    prompt="P",
+    explanation="E",
+    answer="A",
+    key_points=("a", "b", "c", "d"),
 )
 YAML = QuestionSpec(
     id="y", type="yaml", prompt="P", explanation="E", k8s_version="1.37",
@@ -104,7 +109,11 @@ spec:
         (YAML, ["kind: [unclosed"], False),
         (YAML, [""], False),
         (YAML, ["- just\n- a list\n"], False),
-        (YAML, [SERVICE.replace("{port}", "30080") + "---\n" + SERVICE.replace("{port}", "30081")], False),
+        (
+            YAML,
+            [SERVICE.replace("{port}", "30080") + "---\n" + SERVICE.replace("{port}", "30081")],
+            False,
+        ),
         (YAML, ["apiVersion: v1\nkind: List\nitems: []\n"], False),
         (YAML, ["x" * 30_000], False),
     ],

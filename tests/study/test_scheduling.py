@@ -86,4 +86,6 @@ def test_day_starts_at_4am_in_the_learners_time_zone(now, zone, start):
 def test_next_day_start_across_a_daylight_saving_change():
     # Europe/Berlin springs forward on 2026-03-29: that study day is 23 hours long.
     now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
-    assert scheduling.next_day_start(now, "Europe/Berlin") == datetime(2026, 3, 29, 2, 0, tzinfo=UTC)
+    assert scheduling.next_day_start(now, "Europe/Berlin") == datetime(
+        2026, 3, 29, 2, 0, tzinfo=UTC
+    )

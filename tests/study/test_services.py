@@ -119,8 +119,9 @@ def test_double_submit_records_one_review(user, settings_of):
                                    card_version=0, response=["false"], duration_ms=5, now=NOW)  # fmt: skip
     assert first.pk == again.pk and Answer.objects.count() == 1
     results = [
-        services.rate_answer(user=user, settings=settings_of, answer_id=first.pk,
-                             rating=scheduling.GOOD, now=NOW)  # fmt: skip
+        services.rate_answer(
+            user=user, settings=settings_of, answer_id=first.pk, rating=scheduling.GOOD, now=NOW
+        )  # fmt: skip
         for _ in range(3)
     ]
     assert [r.already_recorded for r in results] == [False, True, True]

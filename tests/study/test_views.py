@@ -1,0 +1,296 @@
+"""Study pages through the Django client: plain HTML forms first, htmx fragments second."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+from html import unescape
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from studyapp.banks.models import Question
+from studyapp.study.models import Answer, CardState, ReviewLog
+from tests.factories import QuestionFactory, TopicFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def learner(client):
+    user = UserFactory(username="learner")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def example(example_content):
+    call_command("loadbanks", str(example_content.root), stdout=StringIO())
+    return example_content
+
+
+def form_fields(html: str) -> dict:
+    return {
+        "question": re.search(r'name="question" value="(\d+)"', html).group(1),
+        "version": re.search(r'name="version" value="(\d+)"', html).group(1),
+        "shown": re.search(r'name="shown" value="([^"]+)"', html).group(1),
+    }
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/study/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.post("/study/answer/").status_code == 302
+
+
+def test_full_page_and_fragment(client, learner, example):
+    page = client.get("/study/")
+    assert page.status_code == 200
+    assert "<html" in page.content.decode() and 'id="study-panel"' in page.content.decode()
+    assert "HX-Request" in page["Vary"]
+    fragment = client.get("/study/", **HTMX).content.decode()
+    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="study-panel"')
+
+
+def test_no_answer_leaks_into_the_page_before_submitting(client, learner, example):
+    """Walk every question of the example: the page never holds the answer, nor the why."""
+    leaks = {
+        "example-nodeport-range": [
+            "Those are the privileged ports",
+            "allocates node ports",
+            "correct",
+        ],
+        "example-headless": ["DNS returns the Pod IPs", "false"],
+        "example-nodeport-field": ["spec.ports.nodePort", "picked from the range"],
+        "example-layers": ["builds on a ClusterIP Service"],
+        "example-cloze": ["NodePort", "ClusterIP", "Each Service type builds"],
+        "example-types": ["reachable only from inside", "opens a port on every node"],
+        "example-explain-service": ["Pods come and go", "load balancing"],
+        "example-write-nodeport": ["type: NodePort", "nodePort: 30080", "Set nodePort to 30080"],
+    }
+    seen = set()
+    for _ in range(8):
+        html = client.get("/study/").content.decode()
+        fields = form_fields(html)
+        question = Question.objects.get(pk=fields["question"])
+        seen.add(question.slug)
+        form = html[html.index('<form method="post" id="question-form"') : html.index("</form>")]
+        for leak in leaks[question.slug]:
+            if question.slug == "example-cloze" and leak in ("NodePort", "ClusterIP"):
+                assert f"::{leak}" not in form and f">{leak}<" not in form
+                continue
+            if leak in ("correct", "false"):
+                assert f'value="{leak}"' not in form or leak == "false"
+                assert "is_correct" not in form
+                continue
+            assert leak not in form, (question.slug, leak)
+        answer = client.post("/study/answer/", fields)
+        client.post(answer["Location"] + "rate/", {"rating": "1"})
+    assert seen == set(leaks)
+
+
+def test_order_items_are_never_shown_in_the_right_order(client, learner, example):
+    Question.objects.exclude(slug="example-layers").update(is_retired=True)
+    html = client.get("/study/").content.decode()
+    shown = [unescape(t) for t in re.findall(r'<span class="order-text">([^<]+)</span>', html)]
+    items = Question.objects.get(slug="example-layers").items
+    assert sorted(shown) == sorted(items) and shown != items
+
+
+def answer_current(client, **answer):
+    html = client.get("/study/").content.decode()
+    return client.post("/study/answer/", {**form_fields(html), **answer})
+
+
+def test_answer_then_rate_with_plain_forms(client, learner, example):
+    Question.objects.exclude(slug="example-nodeport-range").update(is_retired=True)
+    response = answer_current(client, choice="0")
+    assert response.status_code == 302
+    result = client.get(response["Location"]).content.decode()
+    assert "✓ Right" in result and "allocates node ports" in result
+    assert re.findall(r'data-rating="(\d)"', result) == ["2", "3", "4"]
+    assert "/snippets/example-nodeport/" in result
+    assert client.post(response["Location"] + "rate/", {"rating": "3"}).status_code == 302
+    review = ReviewLog.objects.get()
+    assert review.rating == 3 and review.is_correct and review.duration_ms >= 0
+    assert "All done for now" in client.get("/study/").content.decode()
+
+
+def test_wrong_choice_shows_its_why_and_only_again(client, learner, example):
+    Question.objects.exclude(slug="example-nodeport-range").update(is_retired=True)
+    response = answer_current(client, choice="1")
+    result = client.get(response["Location"]).content.decode()
+    assert "✗ Not quite" in result
+    assert "Those are the privileged ports of a host" in result
+    assert re.findall(r'data-rating="(\d)"', result) == ["1"]
+    assert client.post(response["Location"] + "rate/", {"rating": "3"}).status_code == 302
+    assert not ReviewLog.objects.exists()
+
+
+def test_htmx_answer_and_rate_swap_fragments(client, learner, example):
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    html = client.get("/study/").content.decode()
+    result = client.post("/study/answer/", {**form_fields(html), "truth": "false"}, **HTMX)
+    body = result.content.decode()
+    assert result.status_code == 200 and "<html" not in body and "✓ Right" in body
+    answer = Answer.objects.get()
+    after = client.post(f"/study/answers/{answer.pk}/rate/", {"rating": "4"}, **HTMX)
+    assert "All done for now" in after.content.decode()
+
+
+def test_resent_answer_and_rating_posts_record_one_review(client, learner, example):
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    fields = form_fields(client.get("/study/").content.decode())
+    first = client.post("/study/answer/", {**fields, "truth": "false"})
+    second = client.post("/study/answer/", {**fields, "truth": "true"})
+    assert first["Location"] == second["Location"]
+    for _ in range(3):
+        client.post(first["Location"] + "rate/", {"rating": "3"})
+    assert ReviewLog.objects.count() == 1 and Answer.objects.count() == 1
+
+
+def test_yaml_answer_shows_every_schema_error_and_failed_check(client, learner, example):
+    Question.objects.exclude(slug="example-write-nodeport").update(is_retired=True)
+    manifest = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: ClusterIP\n"
+        "  selector: {app: api}\n  ports:\n    - port: eighty\n"
+    )
+    response = answer_current(client, manifest=manifest)
+    result = client.get(response["Location"]).content.decode()
+    assert "spec.ports[0].port: &#x27;eighty&#x27; is not of type &#x27;integer&#x27;" in result
+    fixed = manifest.replace("eighty", "80")
+    Answer.objects.all().delete()
+    CardState.objects.all().delete()
+    response = answer_current(client, manifest=fixed)
+    result = client.get(response["Location"]).content.decode()
+    assert "The object must be a Service of type NodePort." in result
+    assert "The selector must match the Pods&#x27; label app=web." in result
+
+
+def test_echoed_answers_are_escaped(client, learner, example):
+    Question.objects.exclude(slug="example-nodeport-field").update(is_retired=True)
+    response = answer_current(client, text="<script>alert(1)</script>")
+    result = client.get(response["Location"]).content.decode()
+    assert "<script>alert(1)</script>" not in result
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in result
+
+
+def test_malformed_posts_get_400_not_500(client, learner, example):
+    assert client.post("/study/answer/", {"question": "x", "version": "0"}).status_code == 400
+    assert client.post("/study/answer/", {}).status_code == 400
+    answer = answer_current(client, choice="0")
+    assert client.post(answer["Location"] + "rate/", {"rating": "nine"}).status_code == 400
+
+
+def test_other_users_answers_are_404(client, learner, example):
+    response = answer_current(client, choice="0")
+    client.force_login(UserFactory(username="intruder"))
+    assert client.get(response["Location"]).status_code == 404
+    client.post(response["Location"] + "rate/", {"rating": "3"})
+    assert not ReviewLog.objects.exists()
+
+
+def test_undo_by_post(client, learner, example):
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    response = answer_current(client, truth="false")
+    client.post(response["Location"] + "rate/", {"rating": "3"})
+    assert ReviewLog.objects.count() == 1
+    assert client.post("/study/undo/").status_code == 302
+    assert not ReviewLog.objects.exists()
+    assert "A headless Service has a cluster IP." in client.get("/study/").content.decode()
+
+
+def test_suspend_from_the_card_and_unsuspend_from_settings(client, learner, example):
+    html = client.get("/study/").content.decode()
+    slug = Question.objects.get(pk=form_fields(html)["question"]).slug
+    client.post(f"/study/cards/{slug}/suspend/")
+    assert CardState.objects.get(question__slug=slug).is_suspended
+    assert slug in client.get("/study/settings/").content.decode()
+    client.post(f"/study/cards/{slug}/unsuspend/", {"next": "https://evil.example/"})
+    assert not CardState.objects.get(question__slug=slug).is_suspended
+
+
+def test_settings_validate_and_save(client, learner, example):
+    bad = client.post("/study/settings/", {"desired_retention": "0.99", "new_per_day": "5",
+                                           "reviews_per_day": "50", "leech_threshold": "8",
+                                           "time_zone": "Mars/Olympus"})  # fmt: skip
+    assert bad.status_code == 200
+    html = bad.content.decode()
+    assert "less than or equal to 0.97" in html and "Select a valid choice" in html
+    good = client.post("/study/settings/", {"desired_retention": "0.85", "new_per_day": "5",
+                                            "reviews_per_day": "50", "leech_threshold": "8",
+                                            "time_zone": "Europe/Berlin"})  # fmt: skip
+    assert good.status_code == 302
+    assert learner.study_settings.desired_retention == 0.85
+
+
+def test_practice_grades_without_touching_the_schedule(client, learner, example):
+    page = client.get("/study/practice/?topic=service-types")
+    html = page.content.decode()
+    assert page.status_code == 200 and "never change your schedule" in html
+    fields = form_fields(html)
+    result = client.post("/study/practice/", {**fields, "topic": "service-types", "choice": "0",
+                                              "truth": "true", "text": "x", "manifest": "x"})  # fmt: skip
+    assert result.status_code == 200 and "Next question" in result.content.decode()
+    assert not CardState.objects.exists() and not ReviewLog.objects.exists()
+    assert client.get("/study/practice/?topic=nope").status_code == 404
+
+
+def test_revlog_export_in_the_fsrs_optimizer_layout(client, learner, example):
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    response = answer_current(client, truth="false")
+    client.post(response["Location"] + "rate/", {"rating": "3"})
+    export = client.get("/study/export/revlog.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert rows[0] == ["card_id", "review_time", "review_rating", "review_state", "review_duration"]
+    review = ReviewLog.objects.get()
+    assert rows[1] == [str(review.card_id), str(int(review.reviewed_at.timestamp() * 1000)), "3",
+                       "0", str(review.duration_ms)]  # fmt: skip
+    out = StringIO()
+    call_command("export_revlog", "--user", "learner", stdout=out)
+    assert out.getvalue().splitlines()[1] == ",".join(rows[1])
+
+
+def make_cards(user, count):
+    topic = TopicFactory()
+    questions = Question.objects.bulk_create(
+        QuestionFactory.build(
+            topic=topic, bank=QuestionFactory(topic=topic).bank, slug=f"bulk-{user.pk}-{i}"
+        )
+        for i in range(count)
+    )
+    now = timezone.now()
+    CardState.objects.bulk_create(
+        CardState(
+            user=user,
+            question=q,
+            state=2,
+            stability=10,
+            difficulty=5,
+            due=now - timedelta(days=i % 7),
+            last_review=now - timedelta(days=12),
+        )  # fmt: skip
+        for i, q in enumerate(questions)
+    )
+
+
+@pytest.mark.parametrize("size", [10, 5000])
+def test_study_page_and_answer_post_run_constant_queries(
+    client, learner, size, django_assert_max_num_queries
+):
+    make_cards(learner, size)
+    client.get("/study/settings/")  # the first visit creates the settings row
+    with django_assert_max_num_queries(11):
+        html = client.get("/study/").content.decode()
+    with django_assert_max_num_queries(16):
+        response = client.post("/study/answer/", {**form_fields(html), "truth": "true"})
+    with django_assert_max_num_queries(14):
+        client.get(response["Location"])
+    with django_assert_max_num_queries(18):
+        client.post(response["Location"] + "rate/", {"rating": "3"})
+    assert ReviewLog.objects.count() == 1
