@@ -11,9 +11,10 @@ from .format import CheckSpec, ChoiceSpec, QuestionSpec, TryStep
 class TopicQuerySet(models.QuerySet):
     def with_question_counts(self) -> TopicQuerySet:
         """Annotate each topic with `question_count`, its questions in study."""
+        # Meta.ordering is not applied to GROUP BY queries: order explicitly.
         return self.annotate(
             question_count=Count("questions", filter=Q(questions__is_retired=False))
-        )
+        ).order_by("position", "slug")
 
 
 class Topic(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,8 +13,11 @@ from django.views.decorators.http import require_GET
 from studyapp.core.http import HtmxHttpRequest
 
 from . import selectors
+from .format import TryStep
 from .highlight import highlight_yaml
 from .kubernetes import configured_versions
+
+SNIPPET_PATH_RE = re.compile(r"(?<![\w/.-])(?:\./)?(?:content/)?snippets/([a-z0-9-]+)\.yaml")
 
 
 @require_GET
@@ -36,12 +41,21 @@ def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     snippet, questions = selectors.snippet_detail(slug)
     raw_url = request.build_absolute_uri(reverse("snippet_raw", args=[snippet.slug]))
     versions = configured_versions()
+
+    def absolute(text: str) -> str:
+        """Point `snippets/<id>.yaml` at its raw URL, so the command works from anywhere."""
+        return SNIPPET_PATH_RE.sub(
+            lambda m: request.build_absolute_uri(reverse("snippet_raw", args=[m.group(1)])), text
+        )
+
+    steps = [TryStep(absolute(step.run), step.expect) for step in snippet.steps]
     context = {
         "snippet": snippet,
         "questions": questions,
         "raw_url": raw_url,
         "highlighted": mark_safe(highlight_yaml(snippet.content)),  # noqa: S308 - Pygments escapes
         "validation": [(v, v in snippet.validated_versions) for v in versions],
+        "steps": steps,
     }
     return TemplateResponse(request, "banks/snippet_detail.html", context)
 

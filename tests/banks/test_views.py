@@ -23,6 +23,7 @@ def test_home_lists_topics_with_question_counts(client, loaded_example):
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
+    assert html.index("Services</a>") < html.index("Service types</a>")  # topics.yaml order
     assert "Service types" in html and "8 questions" in html
     assert "Services" in html and "0 questions" in html
 
@@ -75,6 +76,8 @@ def test_snippet_page(client, loaded_example):
     assert "kubectl apply -f http://testserver/snippets/example-nodeport.yaml" in html
     assert 'class="highlight"' in html  # Pygments
     assert "kubectl get svc example-nodeport" in html
+    # the relative path of the README's try step becomes the raw URL
+    assert "kubectl apply -f http://testserver/snippets/example-nodeport.yaml</code>" in html
     assert "TYPE NodePort and PORT(S) 80:30080/TCP" in html
     for version in ("1.35", "1.36", "1.37"):
         assert f"{version} ✓" in html
