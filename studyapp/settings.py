@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "studyapp.accounts",
     "studyapp.banks",
     "studyapp.study",
+    "studyapp.assessments",
+    "studyapp.progress",
+    "studyapp.interop",
 ]
 
 MIDDLEWARE = [

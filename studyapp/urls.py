@@ -7,5 +7,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("study/", include("studyapp.study.urls")),
+    path("", include("studyapp.assessments.urls")),
+    path("progress/", include("studyapp.progress.urls")),
+    path("interop/", include("studyapp.interop.urls")),
     path("", include("studyapp.banks.urls")),
 ]
