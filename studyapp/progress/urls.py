@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401 - filled in as views arrive
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.progress, name="progress"),
+]

@@ -1,0 +1,187 @@
+"""Progress figures: aggregated in SQL, right against FSRS, constant queries at 50,000 reviews."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+
+from studyapp.progress import charts, selectors
+from studyapp.study import scheduling
+from studyapp.study.models import Answer, CardState, ReviewLog
+from studyapp.study.selectors import study_settings
+from tests.factories import QuestionFactory, TopicFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+def card(user, question, *, stability, days_ago, state=2, due=None):
+    return CardState.objects.create(
+        user=user, question=question, state=state, stability=stability, difficulty=5,
+        last_review=NOW - timedelta(days=days_ago), due=due or NOW + timedelta(days=1),
+    )  # fmt: skip
+
+
+VERSIONS = itertools.count()
+
+
+def reviews(user, cards_and_times, *, rating=3, state_before=2, duration=1000):
+    answers = Answer.objects.bulk_create(
+        Answer(user=user, card=c, card_version=next(VERSIONS), created_at=t)
+        for c, t in cards_and_times
+    )
+    ReviewLog.objects.bulk_create(
+        ReviewLog(
+            user=user,
+            card=c,
+            answer=a,
+            rating=rating,
+            state_before=state_before,
+            reviewed_at=t,
+            duration_ms=duration,
+            card_before={},
+        )  # fmt: skip
+        for a, (c, t) in zip(answers, cards_and_times, strict=True)
+    )
+
+
+@pytest.mark.parametrize("retention", [0.8, 0.9, 0.95])
+def test_mastery_agrees_with_fsrs_retrievability(user, retention):
+    settings = study_settings(user)
+    settings.desired_retention = retention
+    settings.save()
+    topic = TopicFactory()
+    scheduler = scheduling.build_scheduler(desired_retention=retention)
+    expected = 0
+    for stability in (1.5, 4.0, 10.0, 33.3):
+        for days_ago in (0, 1, 3, 5, 9, 12, 30, 40):
+            c = card(user, QuestionFactory(topic=topic, bank__topic=topic), stability=stability,
+                     days_ago=days_ago)  # fmt: skip
+            memory = scheduling.Memory(state=2, stability=stability, difficulty=5,
+                                       due=c.due, last_review=c.last_review)  # fmt: skip
+            expected += scheduling.retrievability(scheduler, c.pk, memory, NOW) >= retention
+    QuestionFactory(topic=topic, bank__topic=topic)  # never studied: counts, not mastered
+    [row] = selectors.topic_mastery(user, settings, NOW)
+    assert row.mastered == expected
+    assert row.total == 33
+    assert 0 < row.mastered < 32
+
+
+def test_mastery_is_weakest_first_and_ignores_retired_and_new(user):
+    settings = study_settings(user)
+    strong, weak = TopicFactory(position=0), TopicFactory(position=1)
+    card(user, QuestionFactory(topic=strong, bank__topic=strong), stability=50, days_ago=1)
+    card(user, QuestionFactory(topic=weak, bank__topic=weak), stability=1, days_ago=20)
+    card(user, QuestionFactory(topic=weak, bank__topic=weak), stability=0, days_ago=0, state=0)
+    retired = QuestionFactory(topic=weak, bank__topic=weak, is_retired=True)
+    card(user, retired, stability=50, days_ago=1)
+    rows = selectors.topic_mastery(user, settings, NOW)
+    assert [(r.topic, r.mastered, r.total) for r in rows] == [(weak, 0, 2), (strong, 1, 1)]
+
+
+def test_heatmap_days_follow_the_4am_local_boundary(user):
+    settings = study_settings(user)
+    settings.time_zone = "Europe/Berlin"
+    settings.save()
+    c = card(user, QuestionFactory(), stability=5, days_ago=1)
+    reviews(user, [
+        (c, datetime(2026, 6, 14, 1, 30, tzinfo=UTC)),  # 03:30 Berlin: still June 13th
+        (c, datetime(2026, 6, 14, 2, 30, tzinfo=UTC)),  # 04:30 Berlin: June 14th
+        (c, datetime(2026, 6, 14, 21, 0, tzinfo=UTC)),  # 23:00 Berlin: June 14th
+    ])  # fmt: skip
+    assert selectors.review_days(user, settings, NOW) == {
+        date(2026, 6, 13): 1,
+        date(2026, 6, 14): 2,
+    }
+
+
+def test_streak():
+    today = date(2026, 6, 15)
+    days = {today - timedelta(days=i): 3 for i in (1, 2, 3, 5)}
+    assert selectors.streak(days, today) == 3  # none yet today: the streak runs to yesterday
+    days[today] = 1
+    assert selectors.streak(days, today) == 4
+    assert selectors.streak({}, today) == 0
+
+
+def test_summary_figures(user):
+    settings = study_settings(user)
+    q1, q2, q3 = QuestionFactory(), QuestionFactory(), QuestionFactory()
+    due_now = card(user, q1, stability=5, days_ago=5, due=NOW - timedelta(hours=1))
+    card(user, q2, stability=5, days_ago=5, due=NOW + timedelta(days=3))
+    passed = [(due_now, NOW - timedelta(days=d)) for d in (1, 2, 3)]
+    reviews(user, passed, rating=3, duration=60_000)
+    reviews(user, [(due_now, NOW - timedelta(days=4))], rating=1, duration=60_000)
+    reviews(user, [(due_now, NOW - timedelta(hours=1))], rating=3, state_before=1, duration=120_000)
+    days = selectors.review_days(user, settings, NOW)
+    summary = selectors.summary(user, settings, NOW, days)
+    assert summary.due_today == 1
+    assert summary.new_available == 1  # q3
+    assert summary.reviewed_today == 1
+    assert summary.streak == 5
+    assert summary.studied_today_ms == 120_000 and summary.studied_total_ms == 360_000
+    assert summary.true_retention == 0.75 and summary.retention_reviews == 4
+
+
+def test_forecast_counts_overdue_as_today(user):
+    settings = study_settings(user)
+    for delta in (timedelta(days=-3), timedelta(hours=1), timedelta(days=2), timedelta(days=45)):
+        card(user, QuestionFactory(), stability=5, days_ago=5, due=NOW + delta)
+    forecast = dict(selectors.forecast(user, settings, NOW))
+    assert len(forecast) == 30
+    assert forecast[date(2026, 6, 15)] == 2
+    assert forecast[date(2026, 6, 17)] == 1
+    assert sum(forecast.values()) == 3
+
+
+def test_heatmap_geometry():
+    cells = charts.heatmap({date(2026, 6, 15): 12}, date(2026, 6, 15))
+    assert len(cells) == 365
+    assert cells[-1].day == date(2026, 6, 15) and cells[-1].level == 3
+    assert cells[-1].y == date(2026, 6, 15).weekday() * charts.CELL
+    assert {c.level for c in cells[:-1]} == {0}
+
+
+def test_progress_page_runs_constant_queries_at_50000_reviews(
+    client, user, django_assert_max_num_queries
+):
+    topics = [TopicFactory() for _ in range(5)]
+    questions = [QuestionFactory(topic=t, bank__topic=t) for t in topics for _ in range(20)]
+    cards = CardState.objects.bulk_create(
+        CardState(
+            user=user,
+            question=q,
+            state=2,
+            stability=5 + i % 30,
+            difficulty=5,
+            last_review=NOW - timedelta(days=i % 20),
+            due=NOW + timedelta(days=i % 40 - 5),
+        )  # fmt: skip
+        for i, q in enumerate(questions)
+    )
+    client.force_login(user)
+    with time_machine.travel(NOW, tick=False):
+        client.get("/progress/")  # creates the settings row
+        with django_assert_max_num_queries(12):
+            small = client.get("/progress/")
+        times = [(cards[i % len(cards)], NOW - timedelta(minutes=10 * i)) for i in range(50_000)]
+        reviews(user, times)
+        with django_assert_max_num_queries(12):
+            large = client.get("/progress/")
+    assert small.status_code == large.status_code == 200
+    html = large.content.decode()
+    assert "50000 reviews on 348 days" in html  # one every 10 minutes, all within a year
+    assert "<svg" in html and "<title" in html and "Study this topic" in html
+    assert "/study/export/revlog.csv" in html
+
+
+def test_progress_needs_login(client):
+    assert client.get("/progress/").status_code == 302
