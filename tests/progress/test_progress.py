@@ -114,7 +114,7 @@ def test_streak():
 
 def test_summary_figures(user):
     settings = study_settings(user)
-    q1, q2, q3 = QuestionFactory(), QuestionFactory(), QuestionFactory()
+    q1, q2, _new = QuestionFactory(), QuestionFactory(), QuestionFactory()
     due_now = card(user, q1, stability=5, days_ago=5, due=NOW - timedelta(hours=1))
     card(user, q2, stability=5, days_ago=5, due=NOW + timedelta(days=3))
     passed = [(due_now, NOW - timedelta(days=d)) for d in (1, 2, 3)]

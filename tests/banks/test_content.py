@@ -1,0 +1,131 @@
+"""The real content/: valid as a whole, and up to the minimums the banks promise learners."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from studyapp.banks.content import Content, read_content
+from studyapp.banks.grading import grade_yaml
+
+CONTENT = Path(__file__).resolve().parents[2] / "content"
+
+MINIMUM_QUESTIONS = {
+    "pod-networking": 15,
+    "pod-to-pod": 15,
+    "services": 15,
+    "service-types": 25,
+    "dns": 15,
+    "ingress": 25,
+    "network-policies": 15,
+    "cni": 15,
+    "volumes": 25,
+    "deployments": 15,
+    "autoscaling": 25,
+    "deployment-failures": 25,
+    "kubectl": 15,
+    "architecture": 15,
+    "containers": 15,
+    "managed-kubernetes": 15,
+}
+SNIPPET_LINKED_TOPICS = (
+    "service-types", "ingress", "volumes", "autoscaling", "deployments", "network-policies", "dns",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    """The real content, read and validated exactly as `loadbanks --check content` does."""
+    return read_content([CONTENT], versions=["1.35", "1.36", "1.37"])
+
+
+def by_topic(content: Content) -> dict[str, list]:
+    topics = defaultdict(list)
+    for question in content.questions:
+        topics[question.topic].append(question)
+    return topics
+
+
+def test_topics_are_exactly_the_ones_promised(content):
+    assert [topic.slug for topic in content.topics] == list(MINIMUM_QUESTIONS)
+
+
+def test_each_topic_has_its_minimum_and_at_least_300_in_all(content):
+    counts = {topic: len(questions) for topic, questions in by_topic(content).items()}
+    short = {t: (counts.get(t, 0), n) for t, n in MINIMUM_QUESTIONS.items() if counts.get(t, 0) < n}
+    assert not short, f"topics below their minimum (have, need): {short}"
+    assert sum(counts.values()) >= 300
+
+
+def test_each_topic_uses_at_least_three_question_types(content):
+    for topic, questions in by_topic(content).items():
+        types = {question.type for question in questions}
+        assert len(types) >= 3, (topic, types)
+
+
+def test_each_topic_has_troubleshooting_or_design_questions(content):
+    for topic, questions in by_topic(content).items():
+        assert any(q.difficulty == 3 for q in questions), topic
+
+
+def test_at_least_20_yaml_exercises_whose_checks_really_test(content):
+    exercises = [q for q in content.questions if q.type == "yaml"]
+    assert len(exercises) >= 20
+    for question in exercises:
+        assert question.solution, f"{question.id} has no solution"
+        assert grade_yaml(question, question.solution).is_correct, question.id
+        starter = grade_yaml(question, question.starter or "")
+        assert not starter.is_correct, f"{question.id}: the starter already passes every check"
+
+
+def test_at_least_30_interview_flashcards_with_key_points(content):
+    flashcards = [
+        q for q in content.questions
+        if q.type == "flashcard" and q.key_points and "interview" in q.tags
+    ]  # fmt: skip
+    assert len(flashcards) >= 30
+
+
+def test_every_question_explains_and_cites_sources(content):
+    for question in content.questions:
+        assert len(question.explanation.strip()) >= 40, question.id
+        assert question.sources, f"{question.id} has no sources"
+
+
+def test_choice_questions_explain_wrong_choices(content):
+    for question in content.questions:
+        if question.type in ("single", "multi"):
+            wrong = [c for c in question.choices if not c.is_correct]
+            assert wrong and any(c.why for c in wrong), f"{question.id}: no why on a wrong choice"
+
+
+def test_at_least_40_valid_snippets_each_linked_and_with_try_steps(content):
+    assert len(content.snippets) >= 40  # all strictly valid: read_content validated them
+    linked = {snippet for q in content.questions for snippet in q.snippets}
+    for snippet in content.snippets:
+        assert snippet.spec.try_steps, f"{snippet.spec.id} has no try steps"
+        assert snippet.spec.id in linked, f"no question links {snippet.spec.id}"
+
+
+def test_most_questions_link_a_snippet_where_manifests_matter(content):
+    topics = by_topic(content)
+    for topic in SNIPPET_LINKED_TOPICS:
+        questions = topics[topic]
+        share = sum(1 for q in questions if q.snippets) / len(questions)
+        assert share >= 0.6, f"{topic}: only {share:.0%} of questions link a snippet"
+
+
+def test_question_ids_start_with_their_topic(content):
+    mismatched = [q.id for q in content.questions if not q.id.startswith(q.topic)]
+    assert not mismatched
+
+
+def test_misconceptions_from_the_sources_are_taught():
+    """The sources' loose or wrong claims each have a question that corrects them."""
+    text = "\n".join(path.read_text().lower() for path in (CONTENT / "banks").glob("*.yaml"))
+    for marker in ("restartpolicy", "hostpath", "emptydir", "blue-green", "selector"):
+        assert marker in text, marker
+    counts = Counter(line.strip() for line in text.splitlines() if line.strip().startswith("type:"))
+    assert counts["type: yaml"] >= 20
