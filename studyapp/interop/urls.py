@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401 - filled in as views arrive
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("topics/<slug:slug>.apkg", views.topic_apkg, name="topic_apkg"),
+    path("topics/<slug:slug>.gift", views.topic_gift, name="topic_gift"),
+]

@@ -1,0 +1,81 @@
+"""Questions in Moodle's GIFT format: single, multi, true/false and short; others are skipped."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from studyapp.banks.models import Question
+
+GIFT_SPECIAL = re.compile(r"([~=#{}:\\])")
+SUPPORTED = ("single", "multi", "truefalse", "short")
+
+
+def escape(text: str) -> str:
+    """Escape GIFT's special characters and keep the text on lines GIFT reads as one question."""
+    text = GIFT_SPECIAL.sub(r"\\\1", str(text).strip())
+    # A blank line ends a question in GIFT: keep paragraphs apart with a line break instead.
+    return re.sub(r"\n\s*\n", "\n<br>\n", text)
+
+
+def _weight(count: int) -> str:
+    value = 100 / count
+    return f"{value:.5f}".rstrip("0").rstrip(".")
+
+
+@dataclass
+class GiftExport:
+    text: str
+    exported: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def question_to_gift(question: Question) -> str | None:
+    """Return one question in GIFT, or None when GIFT cannot hold it."""
+    head = f"// {question.topic.slug}, level {question.difficulty}\n"
+    head += f"::{escape(question.slug)}::[markdown]{escape(question.prompt)}"
+    feedback = f"####{escape(question.explanation)}"
+    choices = list(question.choices.all())
+    if question.type == "single":
+        lines = [
+            f"{'=' if c.is_correct else '~'}{escape(c.text)}"
+            + (f"#{escape(c.why)}" if c.why else "")
+            for c in choices
+        ]
+    elif question.type == "multi":
+        right = sum(c.is_correct for c in choices)
+        wrong = len(choices) - right
+        lines = [
+            f"~%{_weight(right) if c.is_correct else '-' + _weight(wrong or 1)}%{escape(c.text)}"
+            + (f"#{escape(c.why)}" if c.why else "")
+            for c in choices
+        ]
+    elif question.type == "truefalse":
+        lines = ["TRUE" if question.truth else "FALSE"]
+    elif question.type == "short":
+        if not question.answers:
+            return None
+        lines = [f"={escape(answer)}" for answer in question.answers]
+    else:
+        return None
+    body = "\n".join(f"\t{line}" for line in lines)
+    return f"{head} {{\n{body}\n\t{feedback}\n}}\n"
+
+
+def export_gift(questions: Iterable[Question]) -> GiftExport:
+    """Return the questions as one GIFT text, with what was skipped and why."""
+    result = GiftExport(text="")
+    parts = []
+    for question in questions:
+        if question.type not in SUPPORTED:
+            result.skipped.append((question.slug, f"GIFT has no '{question.type}' questions"))
+            continue
+        gift = question_to_gift(question)
+        if gift is None:
+            result.skipped.append((question.slug, "a short answer given only as a pattern"))
+            continue
+        parts.append(gift)
+        result.exported += 1
+    result.text = "\n".join(parts)
+    return result

@@ -1,0 +1,165 @@
+"""Anki decks: written with genanki, opened with Anki's own `anki` package; imports sanitized."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from pathlib import Path
+
+import genanki
+import pytest
+import time_machine
+from anki.collection import Collection, ImportAnkiPackageRequest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from studyapp.banks.models import Bank, Question
+from studyapp.interop.anki_export import build_package, questions_for_export
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def example(example_content):
+    call_command("loadbanks", str(example_content.root), stdout=StringIO())
+    return example_content
+
+
+def open_in_anki(tmp_path: Path, *packages: Path) -> Collection:
+    (tmp_path / "anki").mkdir(exist_ok=True)
+    collection = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    for package in packages:
+        collection.import_anki_package(ImportAnkiPackageRequest(package_path=str(package)))
+    return collection
+
+
+def test_exported_deck_opens_in_anki_with_notes_cards_and_subdecks(example, tmp_path):
+    out = tmp_path / "service-types.apkg"
+    call_command("exportbank", "example", "--format", "apkg", "-o", str(out), stdout=StringIO())
+    collection = open_in_anki(tmp_path, out)
+    try:
+        assert collection.note_count() == 8
+        assert collection.card_count() == 9  # the cloze note has two deletions: two cards
+        assert "Kubeprep::Service types" in [d.name for d in collection.decks.all_names_and_ids()]
+        [note_id] = collection.find_notes('"Kubeprep id:example-nodeport-range"')
+        note = collection.get_note(note_id)
+        assert "service-types" in note.tags and "interview" in note.tags
+        card = note.cards()[0]
+        question, answer = card.question(), card.answer()
+        assert "Which port range does a NodePort Service use by default?" in question
+        assert "<li><p>30000-32767</p></li>" in question and "Choose one." in question
+        assert "30000-32767" in answer and "allocates node ports" in answer
+        assert "kind: Service" in answer  # the linked snippet's YAML
+        [cloze_id] = collection.find_notes('"Kubeprep id:example-cloze"')
+        cloze = collection.get_note(cloze_id)
+        assert cloze.note_type()["type"] == 1
+        first = cloze.cards()[0].question()
+        assert "[...]" in first and "NodePort" not in first.split("[...]")[0][-20:]
+    finally:
+        collection.close()
+
+
+def test_reimporting_an_updated_deck_updates_notes(example, tmp_path):
+    first = tmp_path / "v1.apkg"
+    build_package(questions_for_export(bank_slug="example"), first)
+    Question.objects.filter(slug="example-headless").update(
+        prompt="Does a headless Service get a virtual IP?"
+    )
+    second = tmp_path / "v2.apkg"
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=1)):  # an edit made later on
+        build_package(questions_for_export(bank_slug="example"), second)
+    collection = open_in_anki(tmp_path, first, second)
+    try:
+        assert collection.note_count() == 8
+        [note_id] = collection.find_notes('"Kubeprep id:example-headless"')
+        assert "Does a headless Service get a virtual IP?" in collection.get_note(note_id).fields[0]
+    finally:
+        collection.close()
+
+
+def make_deck(path: Path) -> None:
+    deck = genanki.Deck(2059400110, "Outside deck")
+    one_field = genanki.Model(1607392320, "One field", fields=[{"name": "Only"}],
+                              templates=[{"name": "C", "qfmt": "{{Only}}", "afmt": "{{Only}}"}])  # fmt: skip
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=[
+        "What does <b>kube-proxy</b> do?<script>alert(1)</script>",
+        'Programs Service rules <img src="x.png" onerror="alert(2)">'], guid="g-media"))  # fmt: skip
+    deck.add_note(genanki.Note(model=genanki.BASIC_MODEL, fields=[
+        "Which port range do NodePorts use?<br>Answer briefly.",
+        '30000-32767 <a href="javascript:alert(3)">docs</a><iframe src="//evil"></iframe>'],
+        guid="g-basic", tags=["K8s_Networking"]))  # fmt: skip
+    deck.add_note(genanki.Note(model=genanki.CLOZE_MODEL, fields=[
+        "A {{c1::ClusterIP}} is reachable only {{c2::inside the cluster}}.", "Extra <i>note</i>"],
+        guid="g-cloze"))  # fmt: skip
+    deck.add_note(
+        genanki.Note(model=genanki.BASIC_MODEL, fields=["Empty back", ""], guid="g-empty")
+    )
+    deck.add_note(genanki.Note(model=one_field, fields=["Just one field"], guid="g-one"))
+    genanki.Package(deck).write_to_file(str(path))
+
+
+def test_import_turns_basic_and_cloze_into_sanitized_questions(example, tmp_path):
+    deck = tmp_path / "outside.apkg"
+    make_deck(deck)
+    out = StringIO()
+    call_command("importapkg", str(deck), "--bank", "outside", "--topic", "services", stdout=out)
+    text = out.getvalue()
+    assert "Imported 2 questions into bank 'outside'" in text and "skipped 3" in text
+    assert "uses media files" in text and "empty" in text and "neither Basic nor Cloze" in text
+    bank = Bank.objects.get(slug="outside")
+    basic = bank.questions.get(type="flashcard")
+    assert basic.prompt == "Which port range do NodePorts use?\nAnswer briefly."
+    assert "javascript:" not in basic.answer and "<iframe" not in basic.answer
+    assert basic.tags == ["k8s-networking"] and basic.topic.slug == "services"
+    cloze = bank.questions.get(type="cloze")
+    assert cloze.prompt == "A {{c1::ClusterIP}} is reachable only {{c2::inside the cluster}}."
+    assert cloze.explanation == "Extra <i>note</i>"
+    for question in bank.questions.all():
+        assert "<script" not in question.prompt + question.answer + question.explanation
+    # importing again changes nothing
+    again = StringIO()
+    call_command("importapkg", str(deck), "--bank", "outside", "--topic", "services", stdout=again)
+    assert "nothing changed" in again.getvalue()
+    assert bank.questions.count() == 2
+
+
+def test_our_own_export_imports_back(example, tmp_path):
+    deck = tmp_path / "ours.apkg"
+    build_package(questions_for_export(bank_slug="example"), deck)
+    out = StringIO()
+    call_command("importapkg", str(deck), "--bank", "reimported", stdout=out)
+    assert "Imported 8 questions" in out.getvalue()
+    assert Bank.objects.get(slug="reimported").questions.filter(type="cloze").count() == 1
+
+
+def test_import_refuses_what_is_not_a_deck(example, tmp_path):
+    bogus = tmp_path / "bogus.apkg"
+    bogus.write_bytes(b"not a zip")
+    with pytest.raises(CommandError, match="not an Anki deck"):
+        call_command("importapkg", str(bogus), "--bank", "x", stdout=StringIO())
+    assert not Bank.objects.filter(slug="x").exists()
+
+
+def test_topic_page_offers_downloads(client, example):
+    html = client.get("/topics/service-types/").content.decode()
+    assert (
+        "/interop/topics/service-types.apkg" in html
+        and "/interop/topics/service-types.gift" in html
+    )
+    response = client.get("/interop/topics/service-types.apkg")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content)[:2] == b"PK"  # a zip
+
+
+def test_admin_import_page(client, example, tmp_path, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", password="pw-for-tests"))
+    deck = tmp_path / "outside.apkg"
+    make_deck(deck)
+    assert client.get("/admin/banks/bank/import-anki/").status_code == 200
+    with deck.open("rb") as handle:
+        topic = Bank.objects.get(slug="example").topic_id
+        response = client.post("/admin/banks/bank/import-anki/",
+                               {"deck": handle, "bank": "from-admin", "topic": topic})  # fmt: skip
+    assert response.status_code == 302
+    assert Bank.objects.get(slug="from-admin").questions.count() == 2
