@@ -3,7 +3,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from studyapp.core import views as core_views
+
 urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("study/", include("studyapp.study.urls")),
