@@ -14,6 +14,7 @@ urlpatterns = [
         name="study_card_action",
     ),
     path("settings/", views.settings_view, name="study_settings"),
+    path("settings/optimize/", views.optimize, name="study_optimize"),
     path("practice/", views.practice, name="study_practice"),
     path("export/revlog.csv", views.export_revlog, name="study_export_revlog"),
 ]

@@ -19,10 +19,10 @@ from studyapp.banks.grading import grade
 from studyapp.banks.models import Question, Topic
 from studyapp.core.http import HtmxHttpRequest, is_fragment_request
 
-from . import scheduling, selectors, services
+from . import optimizing, scheduling, selectors, services
 from .answering import item_order, parse_response
 from .forms import StudySettingsForm
-from .models import Answer
+from .models import Answer, ReviewLog
 from .revlog import revlog_rows
 
 SHOWN_AT_SALT = "study.shown_at"
@@ -238,13 +238,49 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     settings = selectors.study_settings(request.user)
     form = StudySettingsForm(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
+        form.instance.save(
+            update_fields=[f for f in form.Meta.fields if f not in ("topics", "banks")]
+        )
+        form.save_m2m()
         messages.success(request, "Settings saved. They apply from the next card.")
         return redirect("study_settings")
     suspended = (
         settings.user.cards.filter(is_suspended=True).select_related("question").order_by("pk")
     )
-    return TemplateResponse(request, "study/settings.html", {"form": form, "suspended": suspended})
+    context = {
+        "form": form,
+        "suspended": suspended,
+        "study_settings": settings,
+        "review_count": ReviewLog.objects.for_user(request.user).count(),
+        "minimum_reviews": optimizing.MINIMUM_REVIEWS,
+        "fitted_evaluation": optimizing.fitted_evaluation(settings),
+    }
+    return TemplateResponse(request, "study/settings.html", context)
+
+
+@login_required
+@require_POST
+def optimize(request: HtmxHttpRequest) -> HttpResponse:
+    """Fit the learner's FSRS parameters to their reviews; keep them if they predict better."""
+    try:
+        result = optimizing.optimize_parameters(request.user)
+    except optimizing.OptimizationError as error:
+        messages.error(request, str(error))
+        return redirect("study_settings")
+    current = "your parameters" if result.had_personal_parameters else "the FSRS defaults"
+    figures = (
+        f"Before ({current}): {result.before}. After: {result.after}. "
+        f"From {result.review_count} reviews."
+    )
+    if result.is_kept:
+        messages.success(request, f"New parameters kept: they schedule from now on. {figures}")
+    else:
+        messages.info(
+            request,
+            f"Nothing changed: {current} already predict your reviews as well or better. {figures}",
+        )
+    return redirect("study_settings")
 
 
 @login_required
