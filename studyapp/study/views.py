@@ -239,9 +239,8 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     form = StudySettingsForm(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
         # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
-        form.instance.save(
-            update_fields=[f for f in form.Meta.fields if f not in ("topics", "banks")]
-        )
+        settings = form.save(commit=False)
+        settings.save(update_fields=[f for f in form.Meta.fields if f not in ("topics", "banks")])
         form.save_m2m()
         messages.success(request, "Settings saved. They apply from the next card.")
         return redirect("study_settings")
