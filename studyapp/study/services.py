@@ -66,8 +66,12 @@ def submit_answer(
     response: list,
     duration_ms: int,
     now: datetime,
+    self_graded: bool = False,
 ) -> Answer:
     """Grade an answer and keep it with the outcome of each allowed rating.
+
+    Flashcards, and any question drilled aloud (`self_graded`), are rated by the learner: every
+    rating is allowed.
 
     Answering the same card version again (double click, resent POST, a second tab) returns the
     first answer unchanged.
@@ -81,7 +85,7 @@ def submit_answer(
     if card_version != card.version:
         raise StudyError("This card changed in another tab or window; here is where it stands now.")
     spec = question.to_spec()
-    if question.type == Question.Type.FLASHCARD:
+    if self_graded or question.type == Question.Type.FLASHCARD:
         is_correct, score, feedback = None, 0.0, []
     else:
         verdict = grade(spec, response)

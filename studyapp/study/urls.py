@@ -16,5 +16,10 @@ urlpatterns = [
     path("settings/", views.settings_view, name="study_settings"),
     path("settings/optimize/", views.optimize, name="study_optimize"),
     path("practice/", views.practice, name="study_practice"),
+    path("drill/", views.drill, name="study_drill"),
+    path("drill/start/", views.drill_start, name="study_drill_start"),
+    path("drill/reveal/", views.drill_reveal, name="study_drill_reveal"),
+    path("drill/rate/", views.drill_rate, name="study_drill_rate"),
+    path("drill/stop/", views.drill_stop, name="study_drill_stop"),
     path("export/revlog.csv", views.export_revlog, name="study_export_revlog"),
 ]

@@ -19,6 +19,7 @@ from studyapp.banks.grading import grade
 from studyapp.banks.models import Question, Topic
 from studyapp.core.http import HtmxHttpRequest, is_fragment_request
 
+from . import drill as drill_module
 from . import optimizing, scheduling, selectors, services
 from .answering import item_order, parse_response
 from .forms import StudySettingsForm
@@ -334,3 +335,156 @@ def export_revlog(request: HtmxHttpRequest) -> StreamingHttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="revlog.csv"'
     return response
+
+
+# Interview drill ---------------------------------------------------------------------------------
+
+DRILL_KEY = "study.drill"
+DRILL_SIZES = (5, 10, 15, 20, 30)
+
+
+def _drill_pool(topic_slugs: list[str]) -> list[int]:
+    """Questions to explain aloud: interview flashcards and short questions of the topics."""
+    rows = (
+        Question.objects.active()
+        .filter(topic__slug__in=topic_slugs)
+        .values_list("pk", "type", "tags")
+    )
+    return [
+        pk
+        for pk, kind, tags in rows
+        if kind == Question.Type.SHORT or (kind == Question.Type.FLASHCARD and "interview" in tags)
+    ]
+
+
+def _key_points(question: Question) -> list[str]:
+    if question.type == Question.Type.FLASHCARD and question.key_points:
+        return list(question.key_points)
+    return ["My answer said this"]
+
+
+@login_required
+@require_GET
+def drill(request: HtmxHttpRequest) -> TemplateResponse:
+    """The drill: choose topics, then one question at a time, then a summary."""
+    state = request.session.get(DRILL_KEY)
+    if not state:
+        topics = Topic.objects.order_by("position")
+        return TemplateResponse(request, "study/drill.html", {"mode": "setup", "topics": topics,
+                                                               "sizes": DRILL_SIZES})  # fmt: skip
+    if state["index"] >= len(state["ids"]):
+        results = [drill_module.DrillResult(**row) for row in state["results"]]
+        titles = dict(Topic.objects.values_list("slug", "title"))
+        weak = [
+            (slug, titles.get(slug, slug), share)
+            for slug, share in drill_module.weak_topics(results)
+        ]
+        context = {"mode": "summary", "results": results, "weak": weak,
+                   "total_ms": sum(r.elapsed_ms for r in results)}  # fmt: skip
+        return TemplateResponse(request, "study/drill.html", context)
+    question = selectors.question_for_study(state["ids"][state["index"]], with_snippets=False)
+    context = {"mode": "question", "question": question, "position": state["index"] + 1,
+               "count": len(state["ids"]), "shown_token": _shown_token()}  # fmt: skip
+    answer_id = state.get("answer")
+    if answer_id:
+        answer = get_object_or_404(Answer, pk=answer_id, user=request.user)
+        points = _key_points(question)
+        pre_ticked = set()
+        if question.type == Question.Type.SHORT and answer.response and answer.response[0].strip():
+            pre_ticked = {0} if grade(question.to_spec(), answer.response).is_correct else set()
+        context.update(mode="reveal", answer=answer, points=points, pre_ticked=pre_ticked,
+                       fast_seconds=drill_module.fast_limit_ms(len(points)) // 1000)  # fmt: skip
+    return TemplateResponse(request, "study/drill.html", context)
+
+
+@login_required
+@require_POST
+def drill_start(request: HtmxHttpRequest) -> HttpResponse:
+    """Start a drill on the chosen topics."""
+    topics = request.POST.getlist("topic")
+    try:
+        count = int(request.POST.get("count", "10"))
+    except ValueError:
+        return HttpResponseBadRequest("Choose how many questions.")
+    pool = _drill_pool(topics)
+    if not pool:
+        messages.error(request, "Choose at least one topic with interview questions.")
+        return redirect("study_drill")
+    seed = f"{request.user.pk}:{timezone.now().isoformat()}"
+    ids = drill_module.pick(pool, max(1, min(count, 50)), seed)
+    request.session[DRILL_KEY] = {"ids": ids, "index": 0, "results": [], "answer": None}
+    return redirect("study_drill")
+
+
+@login_required
+@require_POST
+def drill_reveal(request: HtmxHttpRequest) -> HttpResponse:
+    """Show the model answer of the current question (what was typed is kept)."""
+    state = request.session.get(DRILL_KEY)
+    if not state or state["index"] >= len(state["ids"]) or state.get("answer"):
+        return redirect("study_drill")
+    question = selectors.question_for_study(state["ids"][state["index"]], with_snippets=False)
+    card = question.card_states.filter(user=request.user).first()
+    try:
+        answer = services.submit_answer(
+            user=request.user,
+            settings=selectors.study_settings(request.user),
+            question=question,
+            card_version=card.version if card else 0,
+            response=[request.POST.get("text", "")[:5000]],
+            duration_ms=_duration_ms(request.POST.get("shown", "")),
+            now=timezone.now(),
+            self_graded=True,
+        )
+    except services.StudyError as error:
+        messages.info(request, str(error))
+        return redirect("study_drill")
+    state["answer"] = answer.pk
+    request.session.modified = True
+    return redirect("study_drill")
+
+
+@login_required
+@require_POST
+def drill_rate(request: HtmxHttpRequest) -> HttpResponse:
+    """Record the key points covered; their share becomes the FSRS rating."""
+    state = request.session.get(DRILL_KEY)
+    if not state or not state.get("answer") or str(state["answer"]) != request.POST.get("answer"):
+        return redirect("study_drill")  # already recorded (double click, another tab)
+    answer = get_object_or_404(Answer.objects.select_related("card__question__topic"),
+                               pk=state["answer"], user=request.user)  # fmt: skip
+    question = answer.card.question
+    points = _key_points(question)
+    covered = {value for value in request.POST.getlist("point") if value.isdigit()}
+    covered_count = len({int(v) for v in covered if int(v) < len(points)})
+    rating = drill_module.rating_for(covered_count, len(points), answer.duration_ms)
+    services.rate_answer(user=request.user, settings=selectors.study_settings(request.user),
+                         answer_id=answer.pk, rating=rating, now=timezone.now())  # fmt: skip
+    state["results"].append(
+        {
+            "question_id": question.pk,
+            "topic": question.topic.slug,
+            "covered": covered_count,
+            "points": len(points),
+            "elapsed_ms": answer.duration_ms,
+            "rating": rating,
+        }  # fmt: skip
+    )
+    state["index"] += 1
+    state["answer"] = None
+    request.session.modified = True
+    return redirect("study_drill")
+
+
+@login_required
+@require_POST
+def drill_stop(request: HtmxHttpRequest) -> HttpResponse:
+    """End the drill now (to the summary), or clear it (`restart`)."""
+    state = request.session.get(DRILL_KEY)
+    if state and request.POST.get("restart"):
+        del request.session[DRILL_KEY]
+    elif state:
+        state["ids"] = state["ids"][: state["index"]]
+        state["answer"] = None
+        request.session.modified = True
+    return redirect("study_drill")

@@ -96,3 +96,17 @@
     dragged = null;
   });
 })();
+
+// Drill timer: counts up from when the question appeared.
+(function () {
+  "use strict";
+  var timer = document.querySelector("[data-timer-start]");
+  if (!timer) return;
+  var start = Date.now();
+  function tick() {
+    var seconds = Math.floor((Date.now() - start) / 1000);
+    timer.textContent = Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
+  tick();
+  setInterval(tick, 1000);
+})();
