@@ -18,6 +18,9 @@ from .format import QuestionSpec, cloze_deletions
 from .kubernetes import newest_version, validate_manifest_text
 
 MAX_ANSWER_CHARS = 20_000
+# A short answer is short: capping it bounds the work of an author's regex (no catastrophic
+# backtracking on a pasted essay).
+MAX_SHORT_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ def _as_list(answer: Any) -> list[str]:
 
 def _as_index(value: str, size: int) -> int | None:
     value = str(value).strip()
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]{1,6}", value):
         return None
     index = int(value)
     return index if 0 <= index < size else None
@@ -95,9 +98,10 @@ def grade_short(question: QuestionSpec, answer: Any) -> Grade:
     """Judge a short text answer against the accepted answers and the pattern."""
     values = _as_list(answer)
     text = values[0] if len(values) == 1 else ""
-    text = text[:MAX_ANSWER_CHARS]
     if not text.strip():
         return Grade(False, 0.0, ("The answer was empty.",))
+    if len(text) > MAX_SHORT_CHARS:
+        return Grade(False, 0.0, (f"A short answer has at most {MAX_SHORT_CHARS} characters.",))
     if normalize_text(text) in {normalize_text(accepted) for accepted in question.answers}:
         return Grade(True, 1.0)
     if question.pattern:

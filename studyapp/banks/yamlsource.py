@@ -85,18 +85,27 @@ def load_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
 
     Raises YamlProblem with the line of a syntax error, or when the text holds several documents.
     """
-    loader = _LineLoader(text)
+    loader = None
     try:
+        loader = _LineLoader(text)
         document = loader.get_single_node()
         data = loader.construct_document(document) if document is not None else None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise YamlProblem(
+            line, f"YAML syntax error: character {exc.character!r} is not allowed"
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = exc.problem or exc.context or "invalid YAML"
         raise YamlProblem(mark.line + 1 if mark else None, f"YAML syntax error: {reason}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"YAML error: {exc}") from None
+    except RecursionError:
+        raise YamlProblem(None, "YAML error: the document nests too deeply") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, loader.duplicate_keys
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -455,8 +456,8 @@ def drill_rate(request: HtmxHttpRequest) -> HttpResponse:
                                pk=state["answer"], user=request.user)  # fmt: skip
     question = answer.card.question
     points = _key_points(question)
-    covered = {value for value in request.POST.getlist("point") if value.isdigit()}
-    covered_count = len({int(v) for v in covered if int(v) < len(points)})
+    covered = {int(v) for v in request.POST.getlist("point") if re.fullmatch(r"[0-9]{1,3}", v)}
+    covered_count = len({v for v in covered if v < len(points)})
     rating = drill_module.rating_for(covered_count, len(points), answer.duration_ms)
     services.rate_answer(user=request.user, settings=selectors.study_settings(request.user),
                          answer_id=answer.pk, rating=rating, now=timezone.now())  # fmt: skip

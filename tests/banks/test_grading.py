@@ -151,3 +151,10 @@ def test_yaml_all_documents_checks_see_every_object():
     assert grade(question, [pod + "---\n" + SERVICE.replace("{port}", "30080")]).is_correct
     other = pod.replace("app: web", "app: api")
     assert not grade(question, [other + "---\n" + SERVICE.replace("{port}", "30080")]).is_correct
+
+
+def test_a_long_answer_never_reaches_a_backtracking_pattern():
+    evil = QuestionSpec(id="e", type="short", prompt="P", explanation="E", pattern=r"(a+)+b")
+    verdict = grade(evil, ["a" * 5000])
+    assert not verdict.is_correct and "at most 300 characters" in verdict.feedback[0]
+    assert grade(evil, ["a" * 20 + "b"]).is_correct
