@@ -122,10 +122,31 @@ def test_question_ids_start_with_their_topic(content):
     assert not mismatched
 
 
-def test_misconceptions_from_the_sources_are_taught():
-    """The sources' loose or wrong claims each have a question that corrects them."""
-    text = "\n".join(path.read_text().lower() for path in (CONTENT / "banks").glob("*.yaml"))
-    for marker in ("restartpolicy", "hostpath", "emptydir", "blue-green", "selector"):
-        assert marker in text, marker
-    counts = Counter(line.strip() for line in text.splitlines() if line.strip().startswith("type:"))
-    assert counts["type: yaml"] >= 20
+MISCONCEPTIONS = {
+    "deployments-misconception-pod-restart": "a Pod does not restart: the kubelet restarts containers",
+    "volumes-misconception-hostpath-share": "hostPath as a way to share data between Pods",
+    "volumes-hostpath-other-node": "hostPath as persistence: the data stays on one node",
+    "pod-networking-logger-bug": "a sidecar reading another container's files without a volume",
+    "deployments-misconception-bluegreen-native": "Deployments doing blue-green natively",
+    "service-types-nodeport-no-selector": "a NodePort Service with no selector has no endpoints",
+    "managed-kubernetes-external-ip-pending": "LoadBalancer needs an implementation",
+    "network-policies-flannel-not-enforced": "Flannel alone does not enforce NetworkPolicy",
+    "service-types-headless-not-a-type": "headless is not a fourth Service type",
+    "cni-overlay-not-required": "an overlay is not required across nodes",
+    "pod-to-pod-ip-container-restart": "a container restart keeps the Pod IP",
+    "volumes-misconception-pod-deleted": "not every volume dies with the Pod",
+    "autoscaling-misconception-ca-usage": "the Cluster Autoscaler reacts to pending Pods",
+    "dns-api-server-no-dns": "cluster DNS is an add-on, not the API server",
+    "containers-image-has-no-kernel": "an image has no kernel",
+}
+
+
+def test_misconceptions_from_the_sources_are_taught(content):
+    """Each loose or wrong claim of the source notes has a question that corrects it."""
+    questions = {q.id: q for q in content.questions}
+    missing = [qid for qid in MISCONCEPTIONS if qid not in questions]
+    assert not missing, missing
+    for qid in MISCONCEPTIONS:
+        question = questions[qid]
+        assert question.type in ("single", "truefalse", "multi"), qid
+        assert len(question.explanation) > 80, qid
