@@ -11,9 +11,13 @@
     return ["text", "number", "search", "email", "password", "url"].indexOf(element.type) !== -1;
   }
 
-  function submit(form, submitter) {
+  // Submit by clicking the form's own button: htmx then sends that button's name and value
+  // (requestSubmit with a submitter loses them), and without htmx the browser does the same.
+  function submit(form, button) {
     if (!form) return;
-    if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+    button = button || form.querySelector("button[type=submit], input[type=submit]");
+    if (button) button.click();
+    else if (form.requestSubmit) form.requestSubmit();
     else form.submit();
   }
 
