@@ -122,11 +122,13 @@ def read_content(
     known_topics: set[str] | frozenset[str] = frozenset(),
     known_snippets: set[str] | frozenset[str] = frozenset(),
     versions: list[str] | None = None,
+    validated: dict[str, tuple[str, list[str], list[str]]] | None = None,
 ) -> Content:
     """Read and check every file under the paths; raise BankErrors listing every problem.
 
     `known_topics` and `known_snippets` are those already in the database, which a single bank
-    file may refer to.
+    file may refer to. `validated` maps snippet ids to (content, versions, kinds) already found
+    valid: a manifest identical to one of them, for the same versions, is not validated again.
     """
     versions = versions or configured_versions()
     errors: list[BankError] = []
@@ -171,7 +173,7 @@ def read_content(
             roots[bank.path] = root
 
     _check_references(content, errors, known_topics | set(topic_lines), known_snippets)
-    _read_snippets(content, roots, errors, versions)
+    _read_snippets(content, roots, errors, versions, validated or {})
     if errors:
         raise BankErrors(errors)
     content.banks = [
@@ -240,7 +242,11 @@ def _unknown(what: str, value: str, known: set[str]) -> str:
 
 
 def _read_snippets(
-    content: Content, roots: dict[str, Path], errors: list[BankError], versions: list[str]
+    content: Content,
+    roots: dict[str, Path],
+    errors: list[BankError],
+    versions: list[str],
+    validated: dict[str, tuple[str, list[str], list[str]]],
 ) -> None:
     """Read and strictly validate every declared snippet file."""
     for bank in content.banks:
@@ -253,6 +259,10 @@ def _read_snippets(
                 continue
             text = _read_text(path, errors)
             if text is None:
+                continue
+            known = validated.get(snippet.id)
+            if known and known[0] == text and set(versions) <= set(known[1]):
+                content.snippets.append(SnippetFile(snippet, bank.slug, text, tuple(known[2])))
                 continue
             documents, problems = validate_manifest_text(text, versions)
             for problem in problems:

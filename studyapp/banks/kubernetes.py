@@ -18,6 +18,17 @@ from django.conf import settings
 from kubernetes_validate.utils import all_versions, major_minor, schema_contents
 from referencing import Registry, Resource
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _construct(node: yaml.Node) -> object:
+    """Build the Python value of a composed node (parsing the text once, not twice)."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
 
 @dataclass(frozen=True)
 class ManifestProblem:
@@ -189,10 +200,8 @@ def validate_manifest_text(
     """
     versions = versions or configured_versions()
     try:
-        nodes = [
-            node for node in yaml.compose_all(text, Loader=yaml.SafeLoader) if node is not None
-        ]
-        documents = [doc for doc in yaml.load_all(text, Loader=yaml.SafeLoader) if doc is not None]
+        nodes = [node for node in yaml.compose_all(text, Loader=SAFE_LOADER) if node is not None]
+        documents = [_construct(node) for node in nodes]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 + line_offset if mark else None

@@ -44,7 +44,11 @@ class YamlProblem(Exception):
         self.message = message
 
 
-class _LineLoader(yaml.SafeLoader):
+# libyaml's parser when the C binding is there (several times faster), the pure-Python one else.
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_BaseLoader):
     """A safe loader that builds LineDict/LineList and records duplicate keys."""
 
     def __init__(self, stream: str) -> None:

@@ -33,15 +33,24 @@ class Command(BaseCommand):
         try:
             known_topics = set(Topic.objects.values_list("slug", flat=True))
             known_snippets = set(Snippet.objects.active().values_list("slug", flat=True))
+            validated = {
+                slug: (text, versions, kinds)
+                for slug, text, versions, kinds in Snippet.objects.active().values_list(
+                    "slug", "content", "validated_versions", "kinds"
+                )
+            }
         except DatabaseError:
             if not check:
                 raise CommandError(
                     "The database is not set up: run `manage.py migrate` first."
                 ) from None
-            known_topics, known_snippets = set(), set()  # a check needs no database
+            known_topics, known_snippets, validated = set(), set(), {}  # a check needs no database
         try:
             content = read_content(
-                targets, known_topics=known_topics, known_snippets=known_snippets
+                targets,
+                known_topics=known_topics,
+                known_snippets=known_snippets,
+                validated=validated,
             )
         except BankErrors as exc:
             for error in exc.errors:
