@@ -204,7 +204,8 @@ def validate_manifest_text(
         documents = [_construct(node) for node in nodes]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 + line_offset if mark else None
+        last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        line = min(mark.line + 1, max(last_line, 1)) + line_offset if mark else None
         reason = getattr(exc, "problem", None) or str(exc)
         return [], [ManifestProblem(line, f"invalid YAML: {reason}")]
     if not documents:

@@ -102,7 +102,9 @@ def load_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         reason = exc.problem or exc.context or "invalid YAML"
-        raise YamlProblem(mark.line + 1 if mark else None, f"YAML syntax error: {reason}") from None
+        last_line = max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
+        line = min(mark.line + 1, last_line) if mark else None
+        raise YamlProblem(line, f"YAML syntax error: {reason}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(None, f"YAML error: {exc}") from None
     except RecursionError:

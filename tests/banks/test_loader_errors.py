@@ -213,7 +213,7 @@ SNIPPET_DECL = HEAD.replace(
             "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n",
             "snippets/s1.yaml:1: (top level): no schema for kind Widget in apiVersion example.com/v1",
         ),
-        ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [\n", "snippets/s1.yaml:5: invalid YAML"),
+        ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: [\n", "snippets/s1.yaml:4: invalid YAML"),
     ],
     ids=[
         "missing",
