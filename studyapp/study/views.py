@@ -89,11 +89,10 @@ def study(request: HtmxHttpRequest) -> TemplateResponse:
 @require_POST
 def answer(request: HtmxHttpRequest) -> HttpResponse:
     """Grade an answer to the card on screen; show the result and the rating buttons."""
-    try:
-        question_pk = int(request.POST.get("question", ""))
-        version = int(request.POST.get("version", ""))
-    except ValueError:
+    question_pk, version = request.POST.get("question", ""), request.POST.get("version", "")
+    if not (re.fullmatch(r"[0-9]{1,18}", question_pk) and re.fullmatch(r"[0-9]{1,9}", version)):
         return HttpResponseBadRequest("The form is missing the question or its version.")
+    question_pk, version = int(question_pk), int(version)
     question = Question.objects.filter(pk=question_pk, is_retired=False).first()
     if question is None:
         messages.error(request, "That question is no longer in study.")
@@ -290,9 +289,10 @@ def practice(request: HtmxHttpRequest) -> HttpResponse:
     """Questions of a topic in random order, graded, never changing the schedule."""
     topic = get_object_or_404(Topic, slug=request.GET.get("topic") or request.POST.get("topic", ""))
     if request.method == "POST":
-        question = get_object_or_404(
-            Question.objects.active(), pk=request.POST.get("question", "0") or 0, topic=topic
-        )
+        question_pk = request.POST.get("question", "")
+        if not re.fullmatch(r"[0-9]{1,18}", question_pk):
+            return HttpResponseBadRequest("The form is missing the question.")
+        question = get_object_or_404(Question.objects.active(), pk=question_pk, topic=topic)
         question = selectors.question_for_study(question.pk)
         response = parse_response(
             question.type, question.prompt, f"{question.pk}:0", len(question.items), request.POST
