@@ -86,7 +86,10 @@ class CardState(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "question"], name="card_user_question_unique")
         ]
-        indexes = [models.Index(fields=["user", "due"], name="card_user_due")]
+        indexes = [
+            models.Index(fields=["user", "due"], name="card_user_due"),
+            models.Index(fields=["user", "state", "due"], name="card_user_state_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.question_id}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from studyapp.banks.models import Question
 
 from .models import CardState, ReviewLog, StudySettings
 from .scheduling import LEARNING, NEW, RELEARNING, REVIEW, day_start
+
+COUNT_CAP = 1000  # learning cards shown as "1000" at most: nobody needs the exact backlog
 
 
 @dataclass(frozen=True)
@@ -79,19 +81,17 @@ def queue_counts(
 ) -> QueueCounts:
     """Return how many cards are due now, split as the queue takes them."""
     reviewed_today, new_today = today or today_counts(user, settings, now)
-    due = (
-        _available_cards(user, settings, now)
-        .filter(due__lte=now)
-        .aggregate(
-            learning=Count("pk", filter=Q(state__in=[LEARNING, RELEARNING])),
-            review=Count("pk", filter=Q(state=REVIEW)),
-        )
-    )
+    due = _available_cards(user, settings, now).filter(due__lte=now)
+    # Each count stops at what today can show (a LIMITed subquery): the work does not grow with
+    # a backlog of thousands of due cards.
+    review_left = max(0, settings.reviews_per_day - reviewed_today)
     new_left = max(0, settings.new_per_day - new_today)
+    learning = due.filter(state__in=[LEARNING, RELEARNING])[:COUNT_CAP].count()
+    review = due.filter(state=REVIEW)[:review_left].count() if review_left else 0
     new_available = _new_questions(user, settings, now)[:new_left].count() if new_left else 0
     return QueueCounts(
-        learning=due["learning"],
-        review=min(due["review"], max(0, settings.reviews_per_day - reviewed_today)),
+        learning=learning,
+        review=review,
         new=new_available,
         reviewed_today=reviewed_today,
         new_today=new_today,
@@ -107,21 +107,11 @@ def next_card(
     limit), then new questions (up to the daily new limit).
     """
     reviewed_today, new_today = today or today_counts(user, settings, now)
-    due = _available_cards(user, settings, now).filter(due__lte=now, state__gt=NEW)
-    if reviewed_today >= settings.reviews_per_day:
-        due = due.exclude(state=REVIEW)
-    card = (
-        due.annotate(
-            bucket=Case(
-                When(state__in=[LEARNING, RELEARNING], then=Value(0)),
-                default=Value(1),
-                output_field=IntegerField(),
-            )
-        )
-        .select_related("question")
-        .order_by("bucket", "due", "pk")
-        .first()
-    )
+    due = _available_cards(user, settings, now).filter(due__lte=now).select_related("question")
+    # Two LIMIT 1 queries, each walking the (user, state, due) index in due order.
+    card = due.filter(state__in=[LEARNING, RELEARNING]).order_by("due", "pk").first()
+    if card is None and reviewed_today < settings.reviews_per_day:
+        card = due.filter(state=REVIEW).order_by("due", "pk").first()
     if card is not None:
         return card.question, card
     if new_today >= settings.new_per_day:
