@@ -25,6 +25,7 @@ def run_production(*args: str, **env: str) -> subprocess.CompletedProcess:
         **env,
     }
     environment.pop("DEBUG", None)
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=environment, capture_output=True,
                           text=True, check=False)  # fmt: skip
 

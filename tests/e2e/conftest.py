@@ -24,9 +24,12 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-# around it are ordinary synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.fixture(autouse=True)
+def allow_orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN201
+    """Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+    around it are ordinary synchronous code. Only for these tests, never process-wide."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201
