@@ -24,12 +24,11 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-
-@pytest.fixture(autouse=True)
-def allow_orm_beside_playwright(monkeypatch):  # noqa: ANN001, ANN201
-    """Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
-    around it are ordinary synchronous code. Only for these tests, never process-wide."""
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# Playwright's sync API keeps an event loop running in the main thread from the first browser
+# test to the end of the session, and Django then refuses ORM calls (the tests' own and the
+# database flushes between tests) as if they came from async code. They are ordinary synchronous
+# calls: allow them for this test process only (subprocesses that check deployment drop it).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):  # noqa: ANN001, ANN201
