@@ -113,6 +113,32 @@ def _snippet_values(snippet: SnippetFile, bank: Bank, versions: list[str]) -> di
     }
 
 
+def _upsert(
+    existing: dict[str, Any],
+    model: type,
+    slug: str,
+    values: dict[str, Any],
+    changes: Changes,
+    write: bool,
+    *,
+    compared: dict[str, Any] | None = None,
+) -> Any:
+    """Create the object with this slug or update it when `compared` (default: values) differs."""
+    obj = existing.get(slug)
+    if obj is None:
+        obj = model(slug=slug, **values)
+        changes.created += 1
+        existing[slug] = obj
+    elif _differs(obj, compared if compared is not None else values):
+        changes.updated += 1
+        _assign(obj, values)
+    else:
+        return obj
+    if write:
+        obj.save()
+    return obj
+
+
 def _differs(obj: Any, values: dict[str, Any]) -> bool:
     return any(getattr(obj, name) != value for name, value in values.items())
 
@@ -141,41 +167,19 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
     topics = {topic.slug: topic for topic in Topic.objects.all()}
     for spec in content.topics:
         values = {"title": spec.title, "description": spec.description, "position": spec.position}
-        topic = topics.get(spec.slug)
-        if topic is None:
-            topic = Topic(slug=spec.slug, **values)
-            report.other.created += 1
-            if write:
-                topic.save()
-            topics[spec.slug] = topic
-        elif _differs(topic, values):
-            report.other.updated += 1
-            _assign(topic, values)
-            if write:
-                topic.save()
+        _upsert(topics, Topic, spec.slug, values, report.other, write)
 
     banks = {bank.slug: bank for bank in Bank.objects.all()}
     for spec in content.banks:
-        values = {
-            "title": spec.title,
-            "description": spec.description,
-            "topic_id": topics[spec.topic].pk,
-            "source_path": str(Path(spec.path).resolve()),
-        }
-        bank = banks.get(spec.slug)
-        if bank is None:
-            bank = Bank(slug=spec.slug, **values)
-            report.other.created += 1
-            if write:
-                bank.save()
-            banks[spec.slug] = bank
-        elif _differs(bank, {k: v for k, v in values.items() if k != "source_path"}):
-            report.other.updated += 1
-            _assign(bank, values)
-            if write:
-                bank.save()
-        elif bank.source_path != values["source_path"] and write:
-            Bank.objects.filter(pk=bank.pk).update(source_path=values["source_path"])
+        values = {"title": spec.title, "description": spec.description,
+                  "topic_id": topics[spec.topic].pk}  # fmt: skip
+        # Where a bank's file lives is noted, not a change of the bank.
+        source = str(Path(spec.path).resolve())
+        bank = _upsert(banks, Bank, spec.slug, {**values, "source_path": source}, report.other,
+                       write, compared=values)  # fmt: skip
+        if write and bank.source_path != source:
+            Bank.objects.filter(pk=bank.pk).update(source_path=source)
+            bank.source_path = source
 
     # Retire only what disappeared from the files read: the loaded banks, and banks whose file
     # was in a content folder read whole. Banks made in the admin are never retired by a load.
@@ -189,18 +193,7 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
     wanted_snippets = {snippet.spec.id for snippet in content.snippets}
     for snippet_file in content.snippets:
         values = _snippet_values(snippet_file, banks[snippet_file.bank], versions)
-        snippet = snippets.get(snippet_file.spec.id)
-        if snippet is None:
-            snippet = Snippet(slug=snippet_file.spec.id, **values)
-            report.other.created += 1
-            if write:
-                snippet.save()
-            snippets[snippet.slug] = snippet
-        elif _differs(snippet, values):
-            report.other.updated += 1
-            _assign(snippet, values)
-            if write:
-                snippet.save()
+        _upsert(snippets, Snippet, snippet_file.spec.id, values, report.other, write)
     for snippet in snippets.values():
         gone = snippet.pk and not snippet.is_retired and snippet.slug not in wanted_snippets
         if gone and snippet.bank.slug in in_scope:

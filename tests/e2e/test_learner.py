@@ -8,22 +8,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from studyapp.study.models import ReviewLog
+from tests.conftest import NODEPORT
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SOLUTION = """apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  type: NodePort
-  selector:
-    app: web
-  ports:
-    - port: 80
-      nodePort: 30080
-"""
+SOLUTION = NODEPORT  # the README example's yaml exercise: a NodePort Service on 30080
 
 
 def answer_current_card(page) -> str:  # noqa: ANN001
