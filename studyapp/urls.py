@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("study/", include("studyapp.study.urls")),
     path("", include("studyapp.assessments.urls")),
+    path("", include("studyapp.accounts.urls")),
     path("progress/", include("studyapp.progress.urls")),
     path("interop/", include("studyapp.interop.urls")),
     path("", include("studyapp.banks.urls")),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import factory
+import datetime as _datetime
 
-from studyapp.accounts.models import User
+import factory
+from django.utils import timezone as _timezone
+
+from studyapp.accounts.models import Invite, Membership, Team, User
+from studyapp.assessments.models import Assessment, AssessmentItem
 from studyapp.banks.models import Bank, Choice, Question, Snippet, Topic
 
 
@@ -68,3 +72,55 @@ class ChoiceFactory(factory.django.DjangoModelFactory):
     question = factory.SubFactory(QuestionFactory, type="single", truth=None)
     position = factory.Sequence(int)
     text = factory.Sequence(lambda n: f"choice {n}")
+
+
+# Teams and assessments ---------------------------------------------------------------------------
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+class InviteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invite
+
+    team = factory.SubFactory(TeamFactory)
+    created_at = factory.LazyFunction(_timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.created_at + _datetime.timedelta(days=7))
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    team = factory.SubFactory(TeamFactory)
+    title = factory.Sequence(lambda n: f"Assessment {n}")
+    opens_at = factory.LazyFunction(lambda: _timezone.now() - _datetime.timedelta(days=1))
+    closes_at = factory.LazyAttribute(lambda o: o.opens_at + _datetime.timedelta(days=7))
+    time_limit_minutes = 30
+    pass_mark = 50
+    is_published = True
+    shuffle_questions = False
+    shuffle_choices = False
+
+
+class AssessmentItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AssessmentItem
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    question = factory.SubFactory(QuestionFactory)
+    position = factory.Sequence(int)

@@ -1,3 +1,43 @@
-from django.urls import path  # noqa: F401 - filled in as views arrive
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("assessments/", views.assessment_list, name="assessment_list"),
+    path("assessments/new/", views.assessment_create, name="assessment_create"),
+    path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>/start/", views.assessment_start, name="assessment_start"),
+    path("assessments/<int:pk>/manage/", views.assessment_manage, name="assessment_manage"),
+    path(
+        "assessments/<int:pk>/items/question/",
+        views.item_add_question,
+        name="assessment_item_add_question",
+    ),
+    path("assessments/<int:pk>/items/draw/", views.item_add_draw, name="assessment_item_add_draw"),
+    path(
+        "assessments/<int:pk>/items/<int:item_pk>/remove/",
+        views.item_remove,
+        name="assessment_item_remove",
+    ),
+    path("assessments/<int:pk>/publish/", views.assessment_publish, name="assessment_publish"),
+    path("assessments/<int:pk>/preview/", views.assessment_preview, name="assessment_preview"),
+    path("assessments/<int:pk>/report/", views.assessment_report, name="assessment_report"),
+    path(
+        "assessments/<int:pk>/report/members.csv",
+        views.report_members_csv,
+        name="assessment_report_members_csv",
+    ),
+    path(
+        "assessments/<int:pk>/report/questions.csv",
+        views.report_questions_csv,
+        name="assessment_report_questions_csv",
+    ),
+    path("assessments/attempts/<int:pk>/", views.attempt_detail, name="attempt_detail"),
+    path("assessments/attempts/<int:pk>/save/", views.attempt_save, name="attempt_save"),
+    path(
+        "assessments/attempts/<int:pk>/questions/<int:position>/",
+        views.attempt_save_question,
+        name="attempt_save_question",
+    ),
+    path("assessments/attempts/<int:pk>/submit/", views.attempt_submit, name="attempt_submit"),
+]

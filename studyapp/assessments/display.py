@@ -1,0 +1,184 @@
+"""What the attempt pages show of a question, built from its snapshot. Pure.
+
+`shown_question` holds only what a member may see while answering: texts, choices in their
+shown order and what was saved, never which choice is right. `revealed_answer` holds the right
+answers and explanations; views build it only when the assessment's policy allows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from studyapp.banks.format import QuestionSpec, cloze_deletions
+from studyapp.banks.models import Question
+
+from .answering import field_prefix
+
+TYPE_LABELS = dict(Question.Type.choices)
+
+
+@dataclass(frozen=True)
+class ShownChoice:
+    index: int
+    text: str
+    is_chosen: bool
+
+
+@dataclass(frozen=True)
+class ShownItem:
+    display_index: int
+    text: str
+    rank: int
+
+
+@dataclass(frozen=True)
+class ShownQuestion:
+    position: int
+    prefix: str
+    type: str
+    type_label: str
+    topic_title: str
+    prompt: str
+    difficulty: int
+    choices: tuple[ShownChoice, ...] = ()
+    truth: str = ""
+    text: str = ""
+    manifest: str = ""
+    k8s_version: str = ""
+    items: tuple[ShownItem, ...] = ()
+    cloze_values: tuple[str, ...] = ()
+    is_answered: bool = False
+
+
+@dataclass(frozen=True)
+class RevealedChoice:
+    text: str
+    is_correct: bool
+    is_chosen: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class RevealedAnswer:
+    """A graded question with its right answer and explanation."""
+
+    is_correct: bool | None
+    feedback: tuple[str, ...]
+    explanation: str
+    choices: tuple[RevealedChoice, ...] = ()
+    truth: bool | None = None
+    given: str = ""
+    accepted: tuple[str, ...] = ()
+    right_order: tuple[str, ...] = ()
+    given_order: tuple[str, ...] = ()
+    cloze_given: tuple[str, ...] = ()
+    solution: str = ""
+    question_slug: str = ""
+    topic_slug: str = ""
+
+
+def shown_question(
+    *,
+    spec: QuestionSpec,
+    position: int,
+    topic_title: str,
+    choice_order: Sequence[int],
+    item_order: Sequence[int],
+    response: Sequence,
+) -> ShownQuestion:
+    """Return a question as the answering page shows it, with the saved answer filled in."""
+    given = [str(value) for value in response]
+    first = given[0] if given else ""
+    common = {
+        "position": position,
+        "prefix": field_prefix(position),
+        "type": spec.type,
+        "type_label": TYPE_LABELS.get(spec.type, spec.type),
+        "topic_title": topic_title,
+        "prompt": spec.prompt,
+        "difficulty": spec.difficulty,
+        "is_answered": bool(response),
+    }
+    if spec.type in ("single", "multi"):
+        order = list(choice_order) or list(range(len(spec.choices)))
+        choices = tuple(
+            ShownChoice(index, spec.choices[index].text, str(index) in given)
+            for index in order
+            if 0 <= index < len(spec.choices)
+        )
+        return ShownQuestion(**common, choices=choices)
+    if spec.type == "truefalse":
+        return ShownQuestion(**common, truth=first if first in ("true", "false") else "")
+    if spec.type == "short":
+        return ShownQuestion(**common, text=first)
+    if spec.type == "yaml":
+        manifest = first if response else spec.starter
+        return ShownQuestion(**common, manifest=manifest, k8s_version=spec.k8s_version)
+    if spec.type == "cloze":
+        size = len(cloze_deletions(spec.prompt))
+        values = tuple((given + [""] * size)[:size])
+        return ShownQuestion(**common, cloze_values=values)
+    if spec.type == "order":
+        order = list(item_order) or list(range(len(spec.items)))
+        saved = [int(value) for value in response if re.fullmatch(r"[0-9]{1,4}", str(value))]
+        # As the member left them, if they were saved; else as first shown.
+        arranged = saved if sorted(saved) == sorted(order) else order
+        items = tuple(
+            ShownItem(order.index(original), spec.items[original], rank)
+            for rank, original in enumerate(arranged, start=1)
+        )
+        return ShownQuestion(**common, items=items)
+    return ShownQuestion(**common)
+
+
+def revealed_answer(
+    *,
+    spec: QuestionSpec,
+    choice_order: Sequence[int],
+    response: Sequence,
+    is_correct: bool | None,
+    feedback: Sequence[str],
+    question_slug: str = "",
+    topic_slug: str = "",
+) -> RevealedAnswer:
+    """Return a graded question's right answer, explanation and the member's answer."""
+    given = [str(value) for value in response]
+    common = {
+        "is_correct": is_correct,
+        "feedback": tuple(feedback),
+        "explanation": spec.explanation,
+        "question_slug": question_slug,
+        "topic_slug": topic_slug,
+        "given": given[0] if given else "",
+    }
+    if spec.type in ("single", "multi"):
+        order = list(choice_order) or list(range(len(spec.choices)))
+        choices = tuple(
+            RevealedChoice(
+                spec.choices[index].text,
+                spec.choices[index].is_correct,
+                str(index) in given,
+                spec.choices[index].why,
+            )
+            for index in order
+            if 0 <= index < len(spec.choices)
+        )
+        return RevealedAnswer(**common, choices=choices)
+    if spec.type == "truefalse":
+        return RevealedAnswer(**common, truth=spec.truth)
+    if spec.type == "short":
+        return RevealedAnswer(**common, accepted=spec.answers)
+    if spec.type == "order":
+        given_order = tuple(
+            spec.items[int(value)]
+            for value in given
+            if re.fullmatch(r"[0-9]{1,4}", str(value)) and int(value) < len(spec.items)
+        )
+        return RevealedAnswer(**common, right_order=spec.items, given_order=given_order)
+    if spec.type == "cloze":
+        return RevealedAnswer(**common, cloze_given=tuple(given))
+    if spec.type == "yaml":
+        return RevealedAnswer(**common, solution=spec.solution)
+    return RevealedAnswer(**common)

@@ -1,0 +1,446 @@
+"""Reads of assessments: who may see which one, what members have to do, and the reports.
+
+Every object a URL names is fetched through one helper per kind that 404s for anyone else:
+`get_assessment_to_manage`, `get_assessment_to_take`, `get_attempt_for`. Each page runs a fixed
+number of queries whatever the size of the team or the assessment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.urls import reverse
+from django.utils.text import Truncator
+
+from studyapp.accounts.models import Membership, User
+from studyapp.banks.format import CLOZE_RE
+from studyapp.banks.models import Question, Topic
+
+from . import analysis
+from .models import Assessment, AssessmentItem, Attempt, AttemptQuestion
+
+# Access -----------------------------------------------------------------------------------------
+
+
+def _leads(user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user, role=Membership.Role.LEAD)
+
+
+def managed_assessments_queryset(user: User) -> QuerySet[Assessment]:
+    """Assessments the user may build and see reports of: their teams' as a lead, all for staff."""
+    assessments = Assessment.objects.all()
+    if not user.is_staff:
+        assessments = assessments.filter(team__in=_leads(user).values("team_id"))
+    return assessments
+
+
+def assigned_assessments_queryset(user: User) -> QuerySet[Assessment]:
+    """Published assessments assigned to the user while they are in the assessment's team."""
+    in_team = Membership.objects.filter(team=OuterRef("team"), user=user)
+    as_member = in_team.filter(role=Membership.Role.MEMBER)
+    chosen = Assessment.assignees.through.objects.filter(assessment=OuterRef("pk"), user=user)
+    return Assessment.objects.filter(is_published=True).filter(
+        (Q(assigned_to_all=True) & Exists(as_member)) | (Exists(chosen) & Exists(in_team))
+    )
+
+
+def get_assessment_to_manage(user: User, pk: int) -> Assessment:
+    """Return an assessment the user leads the team of (any, for staff); 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404("No such assessment.")
+    assessment = managed_assessments_queryset(user).select_related("team").filter(pk=pk).first()
+    if assessment is None:
+        raise Http404("No such assessment.")
+    return assessment
+
+
+def get_assessment_to_take(user: User, pk: int) -> Assessment:
+    """Return a published assessment assigned to the user; 404 otherwise."""
+    if not user.is_authenticated:
+        raise Http404("No such assessment.")
+    assessment = assigned_assessments_queryset(user).select_related("team").filter(pk=pk).first()
+    if assessment is None:
+        raise Http404("No such assessment.")
+    return assessment
+
+
+def get_attempt_for(user: User, pk: int, *, to_answer: bool = False) -> Attempt:
+    """Return an attempt the user may see: their own, or any of a team they lead (staff: all).
+
+    With `to_answer`, only the user's own attempt. 404 otherwise.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such attempt.")
+    attempts = Attempt.objects.select_related("assessment__team", "user").filter(pk=pk)
+    if to_answer:
+        attempts = attempts.filter(user=user)
+    elif not user.is_staff:
+        leads = _leads(user).filter(team_id=OuterRef("assessment__team_id"))
+        attempts = attempts.filter(Q(user=user) | Exists(leads))
+    attempt = attempts.first()
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def can_manage(user: User, assessment: Assessment) -> bool:
+    """Return whether the user leads the assessment's team (or is staff)."""
+    return user.is_staff or _leads(user).filter(team_id=assessment.team_id).exists()
+
+
+# What members have to do ------------------------------------------------------------------------
+
+
+STATUS_LABELS = {
+    "upcoming": "Opens soon",
+    "todo": "To do",
+    "in_progress": "In progress",
+    "time_up": "Time up",
+    "passed": "Passed",
+    "not_passed": "Not passed",
+    "missed": "Missed",
+    "not_started": "Not started",
+}
+_LIST_ORDER = {"in_progress": 0, "time_up": 0, "todo": 1, "upcoming": 2, "not_passed": 3}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """An assessment as one member stands with it."""
+
+    assessment: Assessment
+    attempts_used: int
+    best_score: float | None
+    open_attempt_id: int | None
+    open_attempt_deadline: datetime | None
+    status: str
+    can_start: bool
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def attempts_left(self) -> int:
+        return max(0, self.assessment.attempts_allowed - self.attempts_used)
+
+
+def assignment_status(
+    assessment: Assessment,
+    *,
+    now: datetime,
+    attempts_used: int,
+    best_score: float | None,
+    open_deadline: datetime | None,
+) -> tuple[str, bool]:
+    """Return (status, whether a new attempt may start) of one member at one assessment."""
+    if open_deadline is not None:
+        return ("in_progress" if now < open_deadline else "time_up"), False
+    can_start = assessment.is_open(now) and attempts_used < assessment.attempts_allowed
+    if best_score is not None:
+        return ("passed" if best_score >= assessment.pass_mark else "not_passed"), can_start
+    if now < assessment.opens_at:
+        return "upcoming", False
+    if can_start:
+        return "todo", True
+    return "missed", False
+
+
+def assignments_for(user: User, now: datetime, *, limit: int | None = None) -> list[Assignment]:
+    """Return the member's assigned assessments with their status: open ones first, by due date.
+
+    One query.
+    """
+    if not user.is_authenticated:
+        return []
+    open_attempt = Attempt.objects.filter(
+        assessment=OuterRef("pk"), user=user, submitted_at__isnull=True
+    )
+    assessments = (
+        assigned_assessments_queryset(user)
+        .select_related("team")
+        .annotate(
+            attempts_used=Count("attempts", filter=Q(attempts__user=user)),
+            best_score=Max(
+                "attempts__score",
+                filter=Q(attempts__user=user, attempts__submitted_at__isnull=False),
+            ),
+            open_attempt_id=Subquery(open_attempt.values("pk")[:1]),
+            open_attempt_deadline=Subquery(open_attempt.values("deadline")[:1]),
+        )
+        .order_by("closes_at", "pk")
+    )
+    result = []
+    for assessment in assessments:
+        status, can_start = assignment_status(
+            assessment,
+            now=now,
+            attempts_used=assessment.attempts_used,
+            best_score=assessment.best_score,
+            open_deadline=assessment.open_attempt_deadline,
+        )
+        result.append(
+            Assignment(
+                assessment=assessment,
+                attempts_used=assessment.attempts_used,
+                best_score=assessment.best_score,
+                open_attempt_id=assessment.open_attempt_id,
+                open_attempt_deadline=assessment.open_attempt_deadline,
+                status=status,
+                can_start=can_start,
+            )
+        )
+    result.sort(key=lambda a: 1 if a.can_start else _LIST_ORDER.get(a.status, 4))
+    return result[:limit] if limit else result
+
+
+def attempts_of(user: User, assessment: Assessment) -> list[Attempt]:
+    """Return the member's attempts at an assessment, the first first."""
+    return list(assessment.attempts.filter(user=user).order_by("number"))
+
+
+def managed_assessments(user: User) -> list[Assessment]:
+    """Return the assessments the user manages with `item_count` and `submitted_count`."""
+    return list(
+        managed_assessments_queryset(user)
+        .select_related("team")
+        .annotate(
+            item_count=Count("items", distinct=True),
+            submitted_count=Count(
+                "attempts", filter=Q(attempts__submitted_at__isnull=False), distinct=True
+            ),
+        )
+        .order_by("-opens_at", "pk")
+    )
+
+
+# Building ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item: AssessmentItem
+    available: int | None  # draws: how many questions the topic offers
+    problem: str
+
+
+def assessment_items(assessment: Assessment) -> list[ItemRow]:
+    """Return the assessment's items with what a draw can take and what went wrong since."""
+    items = list(assessment.items.select_related("question__topic", "topic"))
+    topics = {item.topic_id for item in items if item.topic_id}
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    eligible = (
+        Question.objects.active()
+        .exclude(type=Question.Type.FLASHCARD)
+        .filter(topic_id__in=topics)
+        .values("topic_id", "difficulty")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in eligible:
+        counts[(row["topic_id"], row["difficulty"])] += row["n"]
+    rows = []
+    for item in items:
+        if item.question_id:
+            problem = ""
+            if item.question.is_retired:
+                problem = "Retired since it was added: new attempts leave it out."
+            rows.append(ItemRow(item, None, problem))
+            continue
+        available = sum(
+            n
+            for (topic_id, difficulty), n in counts.items()
+            if topic_id == item.topic_id and item.difficulty in (None, difficulty)
+        )
+        problem = (
+            f"Only {available} question{'s' if available != 1 else ''} to draw from."
+            if available < item.count
+            else ""
+        )
+        rows.append(ItemRow(item, available, problem))
+    return rows
+
+
+def question_options() -> list[tuple[str, list[Question]]]:
+    """Return the questions that may be added, grouped by topic (in study, no flashcards)."""
+    questions = (
+        Question.objects.active()
+        .exclude(type=Question.Type.FLASHCARD)
+        .select_related("topic")
+        .order_by("topic__position", "topic__slug", "slug")
+        .only("pk", "slug", "type", "difficulty", "topic__title", "topic__position")
+    )
+    groups: dict[str, list[Question]] = {}
+    for question in questions:
+        groups.setdefault(question.topic.title, []).append(question)
+    return list(groups.items())
+
+
+def topic_options() -> QuerySet[Topic]:
+    """Return the topics to draw from."""
+    return Topic.objects.order_by("position", "slug")
+
+
+def assigned_members(assessment: Assessment) -> list[User]:
+    """Return the users the assessment is assigned to, by username."""
+    memberships = Membership.objects.filter(team_id=assessment.team_id)
+    if assessment.assigned_to_all:
+        users = User.objects.filter(
+            pk__in=memberships.filter(role=Membership.Role.MEMBER).values("user_id")
+        )
+    else:
+        users = assessment.assignees.filter(pk__in=memberships.values("user_id"))
+    return list(users.order_by("username"))
+
+
+# Attempts ---------------------------------------------------------------------------------------
+
+
+def attempt_questions(attempt: Attempt) -> list[AttemptQuestion]:
+    """Return an attempt's questions in the order shown."""
+    return list(attempt.questions.order_by("position"))
+
+
+# Reports ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    user: User
+    status: str
+    attempts: int
+    score: float | None
+    passed: bool | None
+    started_at: datetime | None
+    time_taken: timedelta | None
+    attempt_id: int | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question_slug: str
+    topic_slug: str
+    question_type: str
+    prompt: str
+    answered: int
+    correct: int
+    facility_index: float | None
+    discrimination_index: float | None
+    url: str
+
+    @property
+    def missed(self) -> int:
+        return self.answered - self.correct
+
+
+@dataclass(frozen=True)
+class Report:
+    members: list[MemberRow]
+    questions: list[QuestionRow]
+    analysed_members: int
+
+
+def _best(attempts: list[Attempt]) -> Attempt | None:
+    submitted = [a for a in attempts if a.is_submitted]
+    if not submitted:
+        return None
+    return max(submitted, key=lambda a: (a.score or 0.0, -a.number))
+
+
+def _member_row(
+    user: User, attempts: list[Attempt], assessment: Assessment, now: datetime
+) -> MemberRow:
+    best = _best(attempts)
+    current = next((a for a in attempts if not a.is_submitted), None)
+    status, _ = assignment_status(
+        assessment,
+        now=now,
+        attempts_used=len(attempts),
+        best_score=best.score if best else None,
+        open_deadline=current.deadline if current else None,
+    )
+    if status in ("todo", "upcoming") and not attempts:
+        status = "not_started" if status == "todo" else "upcoming"
+    shown = current or best
+    return MemberRow(
+        user=user,
+        status=status,
+        attempts=len(attempts),
+        score=best.score if best else None,
+        passed=best.passed if best else None,
+        started_at=shown.started_at if shown else None,
+        time_taken=best.time_taken if best else None,
+        attempt_id=shown.pk if shown else None,
+    )
+
+
+def _plain_prompt(prompt: str) -> str:
+    text = CLOZE_RE.sub(lambda m: "[…]", prompt or "")
+    return Truncator(" ".join(text.split())).chars(140)
+
+
+def assessment_report(assessment: Assessment, now: datetime) -> Report:
+    """Return the per-member and per-question report of an assessment. Four queries.
+
+    The item analysis reads each member's first submitted attempt: later attempts follow seeing
+    the answers, and would make questions look easier than they are.
+    """
+    members = assigned_members(assessment)
+    attempts = list(assessment.attempts.select_related("user").order_by("user_id", "number"))
+    by_user: dict[int, list[Attempt]] = defaultdict(list)
+    users = {user.pk: user for user in members}
+    for attempt in attempts:
+        by_user[attempt.user_id].append(attempt)
+        users.setdefault(attempt.user_id, attempt.user)
+    member_rows = [
+        _member_row(user, by_user.get(user.pk, []), assessment, now)
+        for user in sorted(users.values(), key=lambda u: u.get_username())
+    ]
+
+    first = {}
+    for attempt in attempts:
+        if attempt.is_submitted and attempt.user_id not in first:
+            first[attempt.user_id] = attempt
+    scores = {user_id: attempt.score or 0.0 for user_id, attempt in first.items()}
+    user_of = {attempt.pk: user_id for user_id, attempt in first.items()}
+    results: dict[str, dict[int, bool]] = defaultdict(dict)
+    sample: dict[str, tuple[int, str]] = {}
+    rows = AttemptQuestion.objects.filter(attempt_id__in=user_of).values_list(
+        "pk", "attempt_id", "question_slug", "topic_slug", "is_correct"
+    )
+    for pk, attempt_id, slug, topic_slug, is_correct in rows:
+        results[slug][user_of[attempt_id]] = bool(is_correct)
+        sample.setdefault(slug, (pk, topic_slug))
+    specs = dict(
+        AttemptQuestion.objects.filter(pk__in=[pk for pk, _ in sample.values()]).values_list(
+            "question_slug", "spec"
+        )
+    )
+    type_labels = dict(Question.Type.choices)
+    question_rows = []
+    for statistics in analysis.item_analysis(scores, results):
+        slug = statistics.question
+        topic_slug = sample[slug][1]
+        spec = specs.get(slug, {})
+        question_rows.append(
+            QuestionRow(
+                question_slug=slug,
+                topic_slug=topic_slug,
+                question_type=type_labels.get(spec.get("type", ""), ""),
+                prompt=_plain_prompt(spec.get("prompt", "")),
+                answered=statistics.answered,
+                correct=statistics.correct,
+                facility_index=statistics.facility_index,
+                discrimination_index=statistics.discrimination_index,
+                url=f"{reverse('topic_detail', args=[topic_slug])}#q-{slug}",
+            )
+        )
+    return Report(member_rows, question_rows, analysed_members=len(first))

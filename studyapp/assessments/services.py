@@ -1,0 +1,384 @@
+"""Writes of assessments: building one, starting, saving, submitting and closing attempts.
+
+Each write is atomic; saving and submitting lock the attempt row, so a double click or a second
+tab changes nothing twice. The deadline is checked here, against the server's clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import secrets
+from collections.abc import Collection, Mapping
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Q
+
+from studyapp.accounts.models import User
+from studyapp.banks.grading import grade
+from studyapp.banks.models import Question, Topic
+from studyapp.study.models import CardState
+
+from . import drawing
+from .answering import answer_from_form, is_untouched, present_marker
+from .models import Assessment, AssessmentItem, Attempt, AttemptQuestion
+from .snapshots import spec_from_data, spec_to_data
+
+CHOICE_TYPES = ("single", "multi")
+
+
+class AssessmentError(Exception):
+    """An assessment action that cannot be done, with a message for the person who tried."""
+
+
+class AttemptClosedError(AssessmentError):
+    """The attempt was already submitted."""
+
+
+class LateAnswerError(AssessmentError):
+    """An answer arrived after the deadline: it was refused and the attempt closed."""
+
+    def __init__(self, deadline: datetime) -> None:
+        super().__init__(
+            f"Time is up: the deadline was {deadline:%H:%M:%S} UTC, so this answer was not saved. "
+            "Your attempt was submitted with the answers saved before the deadline."
+        )
+        self.deadline = deadline
+
+
+# Building ---------------------------------------------------------------------------------------
+
+
+def _next_position(assessment: Assessment) -> int:
+    last = assessment.items.aggregate(last=Max("position"))["last"]
+    return 0 if last is None else last + 1
+
+
+def add_question_item(*, assessment: Assessment, question: Question) -> AssessmentItem:
+    """Add a fixed question; retired questions and flashcards (self-graded) are refused."""
+    if question.is_retired:
+        raise AssessmentError(f"“{question.slug}” is retired: it can't be added.")
+    if question.type == Question.Type.FLASHCARD:
+        raise AssessmentError(
+            f"“{question.slug}” is a flashcard: flashcards are self-graded, so they can't be "
+            "in an assessment."
+        )
+    try:
+        with transaction.atomic():
+            return AssessmentItem.objects.create(
+                assessment=assessment, question=question, position=_next_position(assessment)
+            )
+    except IntegrityError as error:
+        raise AssessmentError(f"“{question.slug}” is already in this assessment.") from error
+
+
+def add_draw_item(
+    *, assessment: Assessment, topic: Topic, count: int, difficulty: int | None
+) -> AssessmentItem:
+    """Add a random draw of `count` questions from a topic (optionally of one difficulty)."""
+    if count < 1:
+        raise AssessmentError("Draw at least one question.")
+    return AssessmentItem.objects.create(
+        assessment=assessment,
+        topic=topic,
+        count=count,
+        difficulty=difficulty,
+        position=_next_position(assessment),
+    )
+
+
+def remove_item(*, item: AssessmentItem) -> None:
+    """Remove an item; attempts already started keep their questions."""
+    item.delete()
+
+
+def set_published(*, assessment: Assessment, published: bool) -> Assessment:
+    """Publish an assessment to its members, or take it back while nobody has started it."""
+    if published and not assessment.items.exists():
+        raise AssessmentError("Add at least one question or draw before publishing.")
+    if not published and assessment.attempts.exists():
+        raise AssessmentError("Members have started this assessment: it stays published.")
+    assessment.is_published = published
+    assessment.save(update_fields=["is_published", "updated_at"])
+    return assessment
+
+
+# Drawing ----------------------------------------------------------------------------------------
+
+
+def _candidates(items: list[AssessmentItem]) -> list[drawing.Candidate]:
+    fixed = [item.question_id for item in items if item.question_id]
+    topics = {item.topic_id for item in items if item.topic_id}
+    rows = (
+        Question.objects.active()
+        .exclude(type=Question.Type.FLASHCARD)
+        .filter(Q(pk__in=fixed) | Q(topic_id__in=topics))
+        .values_list("pk", "topic_id", "difficulty")
+    )
+    return [drawing.Candidate(pk, topic_id, difficulty) for pk, topic_id, difficulty in rows]
+
+
+def _plans(items: list[AssessmentItem]) -> list[drawing.ItemPlan]:
+    return [
+        drawing.ItemPlan(item.question_id, item.topic_id, item.count, item.difficulty)
+        for item in items
+    ]
+
+
+def draw_attempt_questions(*, assessment: Assessment, rng: random.Random) -> list[AttemptQuestion]:
+    """Return unsaved questions of a new attempt: drawn, ordered and frozen as snapshots."""
+    items = list(assessment.items.all())
+    order = drawing.draw_questions(
+        _plans(items), _candidates(items), rng, shuffle=assessment.shuffle_questions
+    )
+    questions = Question.objects.select_related("topic").prefetch_related("choices", "snippets")
+    by_pk = {question.pk: question for question in questions.filter(pk__in=order)}
+    drawn = []
+    for position, pk in enumerate(order, start=1):
+        question = by_pk[pk]
+        spec = question.to_spec()
+        drawn.append(
+            AttemptQuestion(
+                position=position,
+                question=question,
+                question_slug=question.slug,
+                topic_slug=question.topic.slug,
+                topic_title=question.topic.title,
+                spec=spec_to_data(spec),
+                choice_order=drawing.choice_order(
+                    len(spec.choices),
+                    rng,
+                    shuffle=assessment.shuffle_choices and spec.type in CHOICE_TYPES,
+                ),
+                item_order=drawing.order_item_order(len(spec.items), rng),
+            )
+        )
+    return drawn
+
+
+# Attempts ---------------------------------------------------------------------------------------
+
+
+def start_attempt(
+    *, assessment: Assessment, user: User, now: datetime, rng: random.Random | None = None
+) -> Attempt:
+    """Start the member's next attempt, or return the one in progress (a second click resumes).
+
+    The questions, their order and their choices' order are fixed here, for good.
+    """
+    close_overdue_attempts(now=now, user=user, assessment=assessment)
+    current = assessment.attempts.in_progress().filter(user=user).first()
+    if current is not None:
+        return current
+    if now < assessment.opens_at:
+        raise AssessmentError(
+            f"This assessment opens on {assessment.opens_at:%Y-%m-%d at %H:%M} UTC."
+        )
+    if now >= assessment.closes_at:
+        raise AssessmentError(
+            f"This assessment closed on {assessment.closes_at:%Y-%m-%d at %H:%M} UTC."
+        )
+    used = assessment.attempts.filter(user=user).count()
+    if used >= assessment.attempts_allowed:
+        raise AssessmentError(
+            f"You have used your {assessment.attempts_allowed} "
+            f"attempt{'s' if assessment.attempts_allowed != 1 else ''} at this assessment."
+        )
+    rng = rng or random.Random(secrets.randbits(64))  # noqa: S311 - a draw, not a secret
+    drawn = draw_attempt_questions(assessment=assessment, rng=rng)
+    if not drawn:
+        raise AssessmentError(
+            "This assessment has no questions to ask right now. Tell your team lead."
+        )
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                assessment=assessment,
+                user=user,
+                number=used + 1,
+                started_at=now,
+                deadline=min(now + assessment.time_limit, assessment.closes_at),
+                question_count=len(drawn),
+            )
+            for question in drawn:
+                question.attempt = attempt
+            AttemptQuestion.objects.bulk_create(drawn)
+    except IntegrityError as error:
+        # Started at the same moment in another tab: resume that one.
+        current = assessment.attempts.in_progress().filter(user=user).first()
+        if current is not None:
+            return current
+        raise AssessmentError(
+            "This attempt was just started and submitted in another tab or window."
+        ) from error
+    return attempt
+
+
+def _locked_attempt(attempt_id: int, user: User) -> Attempt:
+    attempt = (
+        Attempt.objects.select_for_update(of=("self",))
+        .select_related("assessment")
+        .filter(pk=attempt_id, user=user)
+        .first()
+    )
+    if attempt is None:
+        raise AssessmentError("That attempt does not exist.")
+    return attempt
+
+
+def save_answers(
+    *,
+    attempt_id: int,
+    user: User,
+    data: Mapping,
+    now: datetime,
+    positions: Collection[int] | None = None,
+) -> list[AttemptQuestion]:
+    """Save the answers the form holds (all, or those at `positions`); return the questions.
+
+    Only questions whose fields are in the form are touched. After the deadline nothing is
+    saved: the attempt is submitted with what was saved before, and LateAnswerError is raised.
+    """
+    with transaction.atomic():
+        attempt = _locked_attempt(attempt_id, user)
+        if attempt.is_submitted:
+            raise AttemptClosedError(
+                "This attempt was already submitted: its answers can no longer change."
+            )
+        is_late = now >= attempt.deadline
+        rows = []
+        if not is_late:
+            rows = list(attempt.questions.all())
+            if positions is not None:
+                rows = [row for row in rows if row.position in positions]
+            changed = []
+            for row in rows:
+                if present_marker(row.position) not in data:
+                    continue
+                spec = spec_from_data(row.spec)
+                response = answer_from_form(spec, row.item_order, row.position, data)
+                if is_untouched(spec, row.item_order, response):
+                    response = []
+                if response != row.response:
+                    row.response = response
+                    row.answered_at = now if response else None
+                    changed.append(row)
+            AttemptQuestion.objects.bulk_update(changed, ["response", "answered_at"])
+    if is_late:
+        close_attempt(attempt_id=attempt_id, now=now)
+        raise LateAnswerError(attempt.deadline)
+    return rows
+
+
+def submit_attempt(
+    *, attempt_id: int, user: User, now: datetime, data: Mapping | None = None
+) -> Attempt:
+    """Save the answers in `data` (if any), then grade and submit the attempt, exactly once.
+
+    Submitting again returns the submitted attempt unchanged.
+    """
+    if data is not None:
+        with contextlib.suppress(AttemptClosedError):  # submitted already: nothing to save
+            save_answers(attempt_id=attempt_id, user=user, data=data, now=now)
+    with transaction.atomic():
+        attempt = _locked_attempt(attempt_id, user)
+        if not attempt.is_submitted:
+            _grade_and_close(attempt, now, is_time_up=now >= attempt.deadline)
+    return attempt
+
+
+def close_attempt(*, attempt_id: int, now: datetime) -> Attempt | None:
+    """Submit an attempt whose deadline passed with what was saved; None if it was not overdue."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("assessment")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if attempt is None or attempt.is_submitted or now < attempt.deadline:
+            return None
+        _grade_and_close(attempt, now, is_time_up=True)
+    return attempt
+
+
+def close_overdue_attempts(
+    *, now: datetime, user: User | None = None, assessment: Assessment | None = None
+) -> int:
+    """Submit every attempt past its deadline (optionally of one member or assessment).
+
+    Returns how many were closed.
+    """
+    overdue = Attempt.objects.overdue(now)
+    if user is not None:
+        overdue = overdue.filter(user=user)
+    if assessment is not None:
+        overdue = overdue.filter(assessment=assessment)
+    closed = 0
+    for attempt_id in overdue.values_list("pk", flat=True).order_by("deadline", "pk"):
+        if close_attempt(attempt_id=attempt_id, now=now) is not None:
+            closed += 1
+    return closed
+
+
+def _grade_and_close(attempt: Attempt, now: datetime, *, is_time_up: bool) -> None:
+    """Grade every question from its snapshot, score the attempt and queue the misses.
+
+    Called with the attempt row locked, inside the caller's transaction.
+    """
+    rows = list(attempt.questions.all())
+    for row in rows:
+        verdict = grade(spec_from_data(row.spec), row.response)
+        row.is_correct = verdict.is_correct
+        row.score = verdict.score
+        row.feedback = list(verdict.feedback)
+    AttemptQuestion.objects.bulk_update(rows, ["is_correct", "score", "feedback"])
+    correct = sum(1 for row in rows if row.is_correct)
+    attempt.question_count = len(rows)
+    attempt.correct_count = correct
+    attempt.score = round(100.0 * correct / len(rows), 2) if rows else 0.0
+    attempt.passed = attempt.score >= attempt.assessment.pass_mark
+    attempt.is_time_up = is_time_up
+    attempt.submitted_at = min(now, attempt.deadline)
+    attempt.save(
+        update_fields=[
+            "question_count",
+            "correct_count",
+            "score",
+            "passed",
+            "is_time_up",
+            "submitted_at",
+        ]
+    )
+    missed = [row.question_id for row in rows if not row.is_correct and row.question_id]
+    queue_for_review(user_id=attempt.user_id, question_ids=missed, now=now)
+
+
+def queue_for_review(*, user_id: int, question_ids: Collection[int], now: datetime) -> int:
+    """Make each question due now in the member's review queue; return how many.
+
+    A question never studied gets a learning card at its first step; a card that exists is made
+    due now (its version bumped, so an answer shown in another tab is not applied twice).
+    Questions retired since the attempt started are left out: study no longer shows them.
+    """
+    ids = set(Question.objects.active().filter(pk__in=question_ids).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    cards = CardState.objects.filter(user_id=user_id, question_id__in=ids)
+    existing = set(cards.values_list("question_id", flat=True))
+    cards.update(due=now, version=F("version") + 1)
+    CardState.objects.bulk_create(
+        [
+            CardState(
+                user_id=user_id,
+                question_id=question_id,
+                state=CardState.State.LEARNING,
+                step=0,
+                due=now,
+            )
+            for question_id in sorted(ids - existing)
+        ],
+        ignore_conflicts=True,
+    )
+    return len(ids)

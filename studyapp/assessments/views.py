@@ -1,0 +1,482 @@
+"""Assessment pages: building and assigning (leads), taking (members), reports (leads, staff)."""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from studyapp.accounts.selectors import led_teams
+from studyapp.core.http import HtmxHttpRequest, is_fragment_request
+
+from . import selectors, services
+from .display import revealed_answer, shown_question
+from .forms import AddDrawForm, AddQuestionForm, AssessmentForm
+from .models import Assessment, AttemptQuestion
+from .snapshots import spec_from_data
+
+# Lists ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assessment_list(request: HtmxHttpRequest) -> TemplateResponse:
+    """Assessments assigned to me, and those I manage as a team lead."""
+    now = timezone.now()
+    services.close_overdue_attempts(now=now, user=request.user)
+    context = {
+        "assignments": selectors.assignments_for(request.user, now),
+        "managed": selectors.managed_assessments(request.user),
+        "can_create": led_teams(request.user).exists(),
+        "now": now,
+    }
+    return TemplateResponse(request, "assessments/assessment_list.html", context)
+
+
+# Building ---------------------------------------------------------------------------------------
+
+
+def _default_window() -> dict:
+    start = timezone.now().replace(second=0, microsecond=0)
+    return {"opens_at": start, "closes_at": start + timedelta(days=7)}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_create(request: HtmxHttpRequest) -> HttpResponse:
+    """A new assessment for one of the teams I lead."""
+    teams = led_teams(request.user)
+    has_team = teams.exists()
+    form = AssessmentForm(request.POST or None, teams=teams, initial=_default_window())
+    if request.method == "POST" and has_team and form.is_valid():
+        assessment = form.save(commit=False)
+        assessment.created_by = request.user
+        assessment.save()
+        messages.success(request, "Assessment created. Add its questions, then publish it.")
+        return redirect("assessment_manage", assessment.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "has_team": has_team}
+    return TemplateResponse(request, "assessments/assessment_create.html", context, status=status)
+
+
+def _manage_context(request: HtmxHttpRequest, assessment: Assessment, **extra) -> dict:
+    return {
+        "assessment": assessment,
+        "form": AssessmentForm(instance=assessment, teams=led_teams(request.user)),
+        "items": selectors.assessment_items(assessment),
+        "question_options": selectors.question_options(),
+        "topic_options": selectors.topic_options(),
+        "add_question_form": AddQuestionForm(),
+        "add_draw_form": AddDrawForm(),
+        "attempt_count": assessment.attempts.count(),
+        **extra,
+    }
+
+
+def _render_manage(request: HtmxHttpRequest, context: dict, status: int = 200) -> TemplateResponse:
+    fragment = is_fragment_request(request)
+    template = (
+        "assessments/assessment_manage.html#items"
+        if fragment
+        else "assessments/assessment_manage.html"
+    )
+    response = TemplateResponse(request, template, context, status=status)
+    response["Vary"] = "HX-Request"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_manage(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """An assessment's settings, assignment, items and publishing (the team's leads)."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    if request.method == "POST":
+        form = AssessmentForm(request.POST, instance=assessment, teams=led_teams(request.user))
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Settings saved.")
+            return redirect("assessment_manage", assessment.pk)
+        assessment.refresh_from_db()
+        context = _manage_context(request, assessment, form=form)
+        response = TemplateResponse(
+            request, "assessments/assessment_manage.html", context, status=400
+        )
+        return response
+    return _render_manage(request, _manage_context(request, assessment))
+
+
+def _after_item_change(request: HtmxHttpRequest, assessment: Assessment) -> HttpResponse:
+    if is_fragment_request(request):
+        return _render_manage(request, _manage_context(request, assessment))
+    return redirect(reverse("assessment_manage", args=[assessment.pk]) + "#items")
+
+
+@login_required
+@require_POST
+def item_add_question(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Add a fixed question to the assessment."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    form = AddQuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a question from the list.")
+        return _after_item_change(request, assessment)
+    try:
+        services.add_question_item(assessment=assessment, question=form.cleaned_data["question"])
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    return _after_item_change(request, assessment)
+
+
+@login_required
+@require_POST
+def item_add_draw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Add a random draw from a topic to the assessment."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    form = AddDrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a topic and how many questions (1 to 100) to draw.")
+        return _after_item_change(request, assessment)
+    services.add_draw_item(
+        assessment=assessment,
+        topic=form.cleaned_data["topic"],
+        count=form.cleaned_data["count"],
+        difficulty=form.cleaned_data["difficulty"],
+    )
+    return _after_item_change(request, assessment)
+
+
+@login_required
+@require_POST
+def item_remove(request: HtmxHttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Remove an item from the assessment."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    services.remove_item(item=get_object_or_404(assessment.items, pk=item_pk))
+    return _after_item_change(request, assessment)
+
+
+@login_required
+@require_POST
+def assessment_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Publish the assessment to its members, or take it back while nobody has started."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    publish = request.POST.get("publish") == "1"
+    try:
+        services.set_published(assessment=assessment, published=publish)
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            "Published: its members see it now."
+            if publish
+            else "Back to draft: members no longer see it.",
+        )
+    return redirect("assessment_manage", assessment.pk)
+
+
+@login_required
+@require_GET
+def assessment_preview(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """One sample draw as a member would see it, each question with its answer (leads)."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    drawn = services.draw_attempt_questions(assessment=assessment, rng=random.Random())  # noqa: S311
+    questions = []
+    for row in drawn:
+        spec = spec_from_data(row.spec)
+        questions.append(
+            (
+                shown_question(
+                    spec=spec,
+                    position=row.position,
+                    topic_title=row.topic_title,
+                    choice_order=row.choice_order,
+                    item_order=row.item_order,
+                    response=[],
+                ),
+                revealed_answer(
+                    spec=spec,
+                    choice_order=row.choice_order,
+                    response=[],
+                    is_correct=None,
+                    feedback=(),
+                    question_slug=row.question_slug,
+                    topic_slug=row.topic_slug,
+                ),
+            )
+        )
+    context = {"assessment": assessment, "questions": questions}
+    return TemplateResponse(request, "assessments/assessment_preview.html", context)
+
+
+# Taking -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assessment_detail(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """An assigned assessment: instructions, window, my attempts, and Start or Resume."""
+    assessment = selectors.get_assessment_to_take(request.user, pk)
+    now = timezone.now()
+    services.close_overdue_attempts(now=now, user=request.user, assessment=assessment)
+    attempts = selectors.attempts_of(request.user, assessment)
+    current = next((a for a in attempts if not a.is_submitted), None)
+    submitted = [a for a in attempts if a.is_submitted]
+    status, can_start = selectors.assignment_status(
+        assessment,
+        now=now,
+        attempts_used=len(attempts),
+        best_score=max((a.score or 0.0 for a in submitted), default=None),
+        open_deadline=current.deadline if current else None,
+    )
+    context = {
+        "assessment": assessment,
+        "attempts": attempts,
+        "current": current,
+        "status": status,
+        "status_label": selectors.STATUS_LABELS[status],
+        "can_start": can_start,
+        "attempts_left": max(0, assessment.attempts_allowed - len(attempts)),
+        "now": now,
+    }
+    return TemplateResponse(request, "assessments/assessment_detail.html", context)
+
+
+@login_required
+@require_POST
+def assessment_start(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Start an attempt (or resume the one in progress: starting twice starts once)."""
+    assessment = selectors.get_assessment_to_take(request.user, pk)
+    try:
+        attempt = services.start_attempt(
+            assessment=assessment, user=request.user, now=timezone.now()
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        return redirect("assessment_detail", assessment.pk)
+    return redirect("attempt_detail", attempt.pk)
+
+
+def _shown_questions(rows: list[AttemptQuestion]) -> list:
+    return [
+        shown_question(
+            spec=spec_from_data(row.spec),
+            position=row.position,
+            topic_title=row.topic_title,
+            choice_order=row.choice_order,
+            item_order=row.item_order,
+            response=row.response,
+        )
+        for row in rows
+    ]
+
+
+def _revealed(rows: list[AttemptQuestion]) -> list:
+    result = []
+    for shown, row in zip(_shown_questions(rows), rows, strict=True):
+        answer = revealed_answer(
+            spec=spec_from_data(row.spec),
+            choice_order=row.choice_order,
+            response=row.response,
+            is_correct=row.is_correct,
+            feedback=row.feedback,
+            question_slug=row.question_slug,
+            topic_slug=row.topic_slug,
+        )
+        result.append((shown, answer))
+    return result
+
+
+@login_required
+@require_GET
+def attempt_detail(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """An attempt: the questions while it runs (its member), the result once submitted."""
+    attempt = selectors.get_attempt_for(request.user, pk)
+    now = timezone.now()
+    is_own = attempt.user_id == request.user.pk
+    if is_own and not attempt.is_submitted and now >= attempt.deadline:
+        services.close_attempt(attempt_id=attempt.pk, now=now)
+        messages.info(request, "Time is up: your attempt was submitted with your saved answers.")
+        attempt = selectors.get_attempt_for(request.user, pk)
+    assessment = attempt.assessment
+    rows = selectors.attempt_questions(attempt)
+    if is_own and not attempt.is_submitted:
+        context = {
+            "attempt": attempt,
+            "assessment": assessment,
+            "questions": _shown_questions(rows),
+            "answered_count": sum(1 for row in rows if row.response),
+        }
+        return TemplateResponse(request, "assessments/attempt_take.html", context)
+    is_lead_view = not is_own or selectors.can_manage(request.user, assessment)
+    reveal = attempt.is_submitted and (is_lead_view or assessment.answers_visible(now))
+    context = {
+        "attempt": attempt,
+        "assessment": assessment,
+        "is_own": is_own,
+        "reveal": reveal,
+        "answers": _revealed(rows) if reveal else [],
+        "missed_count": sum(1 for row in rows if row.is_correct is False),
+        "now": now,
+    }
+    return TemplateResponse(request, "assessments/attempt_result.html", context)
+
+
+def _refused(
+    request: HtmxHttpRequest, attempt_pk: int, message: str, position: int | None = None
+) -> TemplateResponse:
+    """Answer 409: the answer was not saved, and why."""
+    context = {"message": message, "attempt_pk": attempt_pk, "position": position}
+    if is_fragment_request(request):
+        return TemplateResponse(
+            request, "assessments/_save_status.html", {**context, "refused": True}, status=409
+        )
+    return TemplateResponse(request, "assessments/refused.html", context, status=409)
+
+
+@login_required
+@require_POST
+def attempt_save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Save every answer of the attempt form (the plain Save buttons)."""
+    attempt = selectors.get_attempt_for(request.user, pk, to_answer=True)
+    try:
+        services.save_answers(
+            attempt_id=attempt.pk, user=request.user, data=request.POST, now=timezone.now()
+        )
+    except services.AssessmentError as error:
+        return _refused(request, attempt.pk, str(error))
+    messages.success(request, "Your answers are saved.")
+    anchor = request.POST.get("save", "")
+    target = reverse("attempt_detail", args=[attempt.pk])
+    return redirect(
+        f"{target}#question-{anchor}" if re.fullmatch(r"[0-9]{1,4}", anchor) else target
+    )
+
+
+@login_required
+@require_POST
+def attempt_save_question(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+    """Save one question's answer as the member goes (htmx); answers with its status."""
+    attempt = selectors.get_attempt_for(request.user, pk, to_answer=True)
+    now = timezone.now()
+    try:
+        rows = services.save_answers(
+            attempt_id=attempt.pk,
+            user=request.user,
+            data=request.POST,
+            now=now,
+            positions={position},
+        )
+    except services.AssessmentError as error:
+        return _refused(request, attempt.pk, str(error), position)
+    if not rows:
+        raise Http404("This attempt has no such question.")
+    if not is_fragment_request(request):
+        target = reverse("attempt_detail", args=[attempt.pk])
+        return redirect(f"{target}#question-{position}")
+    context = {"position": position, "saved_at": now, "is_answered": bool(rows[0].response)}
+    return TemplateResponse(request, "assessments/_save_status.html", context)
+
+
+@login_required
+@require_POST
+def attempt_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Save the form's answers, then grade and submit the attempt (once, however many clicks)."""
+    attempt = selectors.get_attempt_for(request.user, pk, to_answer=True)
+    try:
+        services.submit_attempt(
+            attempt_id=attempt.pk, user=request.user, now=timezone.now(), data=request.POST
+        )
+    except services.LateAnswerError as error:
+        return _refused(request, attempt.pk, str(error))
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    return redirect("attempt_detail", attempt.pk)
+
+
+# Reports ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def assessment_report(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """Who passed, and which questions the team gets wrong (the team's leads and staff)."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    report = selectors.assessment_report(assessment, timezone.now())
+    context = {"assessment": assessment, "report": report}
+    return TemplateResponse(request, "assessments/report.html", context)
+
+
+def _csv_response(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+def _text_cell(value: str) -> str:
+    """Return text safe in a spreadsheet: never read as a formula (CSV injection)."""
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+@login_required
+@require_GET
+def report_members_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The per-member report as CSV."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    report = selectors.assessment_report(assessment, timezone.now())
+    rows = [
+        [
+            _text_cell(row.user.get_username()),
+            _text_cell(row.user.get_full_name()),
+            row.status_label,
+            _number(row.score, 1),
+            "" if row.passed is None else ("yes" if row.passed else "no"),
+            row.started_at.isoformat() if row.started_at else "",
+            "" if row.time_taken is None else int(row.time_taken.total_seconds()),
+            row.attempts,
+        ]
+        for row in report.members
+    ]
+    header = ["username", "name", "status", "score_percent", "passed", "started_at",
+              "time_taken_seconds", "attempts"]  # fmt: skip
+    return _csv_response(f"assessment-{assessment.pk}-members.csv", header, rows)
+
+
+@login_required
+@require_GET
+def report_questions_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The per-question report (item analysis) as CSV, the most missed first."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    report = selectors.assessment_report(assessment, timezone.now())
+    rows = [
+        [
+            row.question_slug,
+            row.topic_slug,
+            row.question_type,
+            row.answered,
+            row.correct,
+            _number(row.facility_index, 1),
+            _number(row.discrimination_index, 2),
+            request.build_absolute_uri(row.url),
+        ]
+        for row in report.questions
+    ]
+    header = ["question", "topic", "type", "answered", "correct", "facility_index_percent",
+              "discrimination_index", "url"]  # fmt: skip
+    return _csv_response(f"assessment-{assessment.pk}-questions.csv", header, rows)
