@@ -37,3 +37,15 @@ test: install lint
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# Benchmarks on this machine (PostgreSQL on 127.0.0.1), never timed assertions in tests; each
+# writes its summary under bench/, then bench/REPORT.md gathers them (about 30 minutes in all).
+# BENCH_ARGS is passed to the study-at-scale run, e.g. BENCH_ARGS="--sizes 1k,100k".
+.PHONY: bench
+bench: install
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) bench/study_scale.py $(BENCH_ARGS)
+	$(PY) bench/content_load.py
+	$(PY) bench/load.py
+	$(PY) bench/faults.py
+	$(PY) bench/report.py
