@@ -149,9 +149,7 @@ def _answer_context(request: HtmxHttpRequest, answer: Answer) -> dict:
         "learner_text": answer.response[0] if answer.response else "",
         "learner_order": [question.items[i] for i in answer.response if isinstance(i, int)],
         "cloze_given": answer.response,
-        "counts": selectors.queue_counts(
-            request.user, selectors.study_settings(request.user), timezone.now()
-        ),
+        # No queue counts here: they cost a third of the answer POST and change only on rating.
     }
 
 

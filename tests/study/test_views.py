@@ -289,7 +289,7 @@ def test_study_page_and_answer_post_run_constant_queries(
         html = client.get("/study/").content.decode()
     with django_assert_max_num_queries(16):
         response = client.post("/study/answer/", {**form_fields(html), "truth": "true"})
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(10):
         client.get(response["Location"])
     with django_assert_max_num_queries(18):
         client.post(response["Location"] + "rate/", {"rating": "3"})
