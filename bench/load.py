@@ -78,6 +78,8 @@ HEALTHZ = "GET /healthz"
 REPORTED = (ANSWER, RATE, STUDY, LOGIN, HEALTHZ)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
+# Other work on the machine (other tests, benchmarks) above this many cores skews the figures.
+CONTENDED_CORES = 0.3
 RATE_ACTION = re.compile(r"/study/answers/(\d+)/rate/")
 
 
@@ -867,12 +869,23 @@ def log(message: str) -> None:
     print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
 
 
-def _cpu_line(used: dict[str, float]) -> str:
+def _other_work(used: dict[str, float]) -> float:
+    """Return the cores used by other work on the machine (not the server, database or client)."""
+    return max(0.0, used["machine"] - used["workers"] - used["postgres"] - used["locust"])
+
+
+def _cpu_line(used: dict[str, float], flag: bool = True) -> str:
+    """Describe the CPU used; with `flag`, say when other work skewed the figures."""
+    other = _other_work(used)
     return (
         f"CPU in cores (of {os.cpu_count()}): machine {used['machine']:.2f}, gunicorn workers "
         f"{used['workers']:.2f}, PostgreSQL backends of the bench database "
-        f"{used['postgres']:.2f}, locust {used['locust']:.2f}; the rest is other work on the "
-        "machine."
+        f"{used['postgres']:.2f}, locust {used['locust']:.2f}, other work {other:.2f}"
+        + (
+            " (**a busy machine: these figures are not comparable with a quiet run**)."
+            if flag and other > CONTENDED_CORES
+            else "."
+        )
     )
 
 
@@ -948,7 +961,9 @@ def report(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         _row(healthz),
         "",
-        _cpu_line(health_cpu)
+        _cpu_line(health_cpu, flag=False)
+        + " (Other work here includes the loopback network and the workers that boot: a "
+        "recycled worker's start is not counted in theirs.)"
         + f" Gunicorn worker processes: {cpu.processes_seen('workers', health_start, health_end)}"
         f" (max_requests recycles a worker after about 2,000 requests; {server.worker_boots()} "
         "booted in the whole run).",
@@ -1026,7 +1041,7 @@ def report(
             f"| answer POST/s ÷ healthz/s | {ratio:.3f} | ≥ 0.4 |",
             "",
             "- learner phase: " + _cpu_line(learn_cpu),
-            "- healthz phase: " + _cpu_line(health_cpu),
+            "- healthz phase: " + _cpu_line(health_cpu, flag=False),
             *(
                 [
                     f"- profile (test client): answer POST median {profile['median_ms']:.1f} ms "
