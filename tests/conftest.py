@@ -72,3 +72,36 @@ def example_content(content_dir: ContentDir, example_bank_text: str) -> ContentD
     content_dir.bank("example", example_bank_text)
     content_dir.write("snippets/example-nodeport.yaml", NODEPORT)
     return content_dir
+
+
+# Teams: one team with a lead and a member, and the lead of another team -----------------------
+# (factories are imported inside the fixtures: this root conftest loads before Django is set up)
+
+
+@pytest.fixture
+def team():
+    from tests.factories import TeamFactory
+
+    return TeamFactory(name="Platform onboarding")
+
+
+@pytest.fixture
+def lead(team):
+    from tests.factories import MembershipFactory, UserFactory
+
+    return MembershipFactory(team=team, user=UserFactory(username="lead"), role="lead").user
+
+
+@pytest.fixture
+def member(team):
+    from tests.factories import MembershipFactory, UserFactory
+
+    return MembershipFactory(team=team, user=UserFactory(username="member")).user
+
+
+@pytest.fixture
+def other_lead():
+    """The lead of another team."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    return MembershipFactory(user=UserFactory(username="other-lead"), role="lead").user

@@ -23,26 +23,6 @@ def frozen_clock():
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Platform onboarding")
-
-
-@pytest.fixture
-def lead(team):
-    return MembershipFactory(team=team, user=UserFactory(username="lead"), role="lead").user
-
-
-@pytest.fixture
-def member(team):
-    return MembershipFactory(team=team, user=UserFactory(username="member")).user
-
-
-@pytest.fixture
-def other_lead():
-    return MembershipFactory(user=UserFactory(username="other-lead"), role="lead").user
-
-
-@pytest.fixture
 def outsider():
     return UserFactory(username="outsider")
 

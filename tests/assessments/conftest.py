@@ -11,7 +11,7 @@ from django.core.management import call_command
 from studyapp.accounts.models import Membership
 from studyapp.assessments.models import AssessmentItem
 from studyapp.banks.models import Question
-from tests.factories import AssessmentFactory, MembershipFactory, TeamFactory, UserFactory
+from tests.factories import AssessmentFactory, MembershipFactory, UserFactory
 
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 GRADED_SLUGS = [
@@ -32,29 +32,8 @@ def example(example_content):
 
 
 @pytest.fixture
-def team():
-    return TeamFactory(name="Platform onboarding")
-
-
-@pytest.fixture
-def lead(team):
-    return MembershipFactory(team=team, user=UserFactory(username="lead"), role="lead").user
-
-
-@pytest.fixture
-def member(team):
-    return MembershipFactory(team=team, user=UserFactory(username="member")).user
-
-
-@pytest.fixture
 def other_member(team):
     return MembershipFactory(team=team, user=UserFactory(username="other-member")).user
-
-
-@pytest.fixture
-def other_lead():
-    """The lead of another team."""
-    return MembershipFactory(user=UserFactory(username="other-lead"), role="lead").user
 
 
 @pytest.fixture
