@@ -709,7 +709,14 @@ def machine_description() -> dict[str, str]:
     )
     import django
 
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    changed = len(git("status", "--porcelain", "--", "studyapp", "deploy").splitlines())
     return {
+        "app": f"git {git('rev-parse', '--short', 'HEAD') or '?'}"
+        + (f" with {changed} uncommitted files in studyapp/ and deploy/" if changed else ""),
         "nproc": str(os.cpu_count()),
         "cpu": cpu,
         "memory": f"{memory_kb / 1024 / 1024:.1f} GiB",
@@ -1024,7 +1031,8 @@ def report(
             f"{health_end - health_start:.0f} s",
             "",
             f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory']}, load "
-            f"average before {machine['load average before the run (1, 5, 15 min)']}.",
+            f"average before {machine['load average before the run (1, 5, 15 min)']}. App: "
+            f"{machine['app']}.",
             "",
             "| figure | measured | target |",
             "|---|---:|---:|",
@@ -1076,7 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
         "--think-time",
         type=float,
         default=0,
-        help="seconds a learner reads before each answer and each rating (0)",
+        help="mean seconds a learner reads before each answer and each rating (0)",
     )
     parser.add_argument("--healthz-warmup", type=float, default=2.0, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default=DEFAULT_URL)

@@ -109,8 +109,9 @@ class _SecureCookiesOverLoopback(http.cookiejar.DefaultCookiePolicy):
 class Learner(FastHttpUser):
     """A learner: logs in, opens /study/, answers and rates five cards (htmx), and again.
 
-    Before each answer and each rating the learner thinks for `think_seconds` (0 by default:
-    the next request leaves as soon as the last response is in).
+    Before each answer and each rating the learner thinks for `think_seconds` on average (0 by
+    default: the next request leaves as soon as the last response is in), drawn uniformly from
+    half to one and a half times that so learners who started together do not stay in step.
     """
 
     wait_time = constant(0)
@@ -222,12 +223,16 @@ class Learner(FastHttpUser):
             self.page = None
             gevent.sleep(1)
             return
-        gevent.sleep(self.think_seconds)
+        self._think()
         rating_form = self._answer(question_form)
         if rating_form is not None:
-            gevent.sleep(self.think_seconds)
+            self._think()
         self.page = self._rate(rating_form) if rating_form is not None else None
         self.cards_left -= 1
+
+    def _think(self) -> None:
+        if self.think_seconds:
+            gevent.sleep(self.think_seconds * self.rng.uniform(0.5, 1.5))
 
     def _answer(self, form: Form) -> Form | None:
         right = self.rng.random() < float(CONFIG.get("right_share", 0.8))

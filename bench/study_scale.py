@@ -719,6 +719,18 @@ def machine() -> dict[str, str]:
         nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         nproc = str(os.cpu_count())
+    code = "?"
+    try:
+        git = ["git", "-C", str(ROOT)]
+        head = subprocess.run(
+            [*git, "log", "-1", "--format=%h %cI"], capture_output=True, text=True
+        )
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "studyapp"], capture_output=True, text=True
+        )
+        code = head.stdout.strip() + (" + uncommitted changes in studyapp/" if dirty.stdout else "")
+    except OSError:
+        pass
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
@@ -740,6 +752,7 @@ def machine() -> dict[str, str]:
         "postgresql": version,
         "postgresql settings": ", ".join(settings),
         "python / django": f"{platform.python_version()} / {django.get_version()}",
+        "code measured": code,
     }
 
 
