@@ -63,6 +63,10 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     prompt = "A Service has a stable virtual IP."
     explanation = "The cluster IP stays while the Service exists."
     truth = True
+    position = 0
+    # What renumber_study_order would give questions made in order (tests of the numbering
+    # itself call it).
+    study_order = factory.LazyAttribute(lambda question: question.position)
 
 
 class ChoiceFactory(factory.django.DjangoModelFactory):

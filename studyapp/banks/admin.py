@@ -15,6 +15,7 @@ from studyapp.core.markdown import render_markdown
 
 from .format import ID_RE, question_to_data, validate_question_data
 from .kubernetes import configured_versions, validate_manifest_text
+from .loading import renumber_study_order
 from .models import Bank, Choice, Question, Snippet, Topic
 
 ID_HELP = "Lowercase letters, digits and dashes; never reuse an id."
@@ -26,15 +27,24 @@ def _check_id(value: str) -> str:
     return value
 
 
+class RenumbersStudyOrder:
+    """Admin saves that can move a question in the order new cards come (topic position, bank,
+    question position) renumber the questions, as a load does."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # type: ignore[misc]
+        renumber_study_order()
+
+
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(RenumbersStudyOrder, admin.ModelAdmin):
     list_display = ["slug", "title", "position"]
     list_editable = ["position"]
     search_fields = ["slug", "title"]
 
 
 @admin.register(Bank)
-class BankAdmin(admin.ModelAdmin):
+class BankAdmin(RenumbersStudyOrder, admin.ModelAdmin):
     list_display = ["slug", "title", "topic", "source_path"]
     list_filter = ["topic"]
     search_fields = ["slug", "title"]
@@ -151,7 +161,7 @@ class QuestionForm(forms.ModelForm):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(RenumbersStudyOrder, admin.ModelAdmin):
     form = QuestionForm
     inlines = [ChoiceInline]
     list_display = ["slug", "type", "topic", "bank", "difficulty", "is_retired"]

@@ -202,7 +202,23 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
                 Snippet.objects.filter(pk=snippet.pk).update(is_retired=True)
 
     _load_questions(content, report, banks, topics, snippets, in_scope, write)
+    if write:
+        renumber_study_order()
     return report
+
+
+def renumber_study_order() -> int:
+    """Number every question in the order new cards are introduced: the topic's position, the
+    bank, then the question's position. Only rows whose number changed are written; returns how
+    many. Call it after any write that can move a question (a load, an admin save)."""
+    rows = Question.objects.order_by("topic__position", "bank__slug", "position", "pk")
+    moved = [
+        Question(pk=pk, study_order=number)
+        for number, (pk, current) in enumerate(rows.values_list("pk", "study_order"), start=1)
+        if current != number
+    ]
+    Question.objects.bulk_update(moved, ["study_order"], batch_size=500)
+    return len(moved)
 
 
 def _load_questions(

@@ -122,6 +122,10 @@ class Question(models.Model):
     solution = models.TextField(blank=True, help_text="yaml: a manifest that passes.")
     all_documents = models.BooleanField(default=False, help_text="yaml: checks see all documents.")
     position = models.PositiveIntegerField(default=0)
+    # Where the question comes in the order new cards are introduced (topic position, bank,
+    # position), kept by `renumber_study_order`: one column an index can walk, so picking a
+    # learner's next new question stops at the first row instead of sorting the catalog.
+    study_order = models.PositiveIntegerField(default=0, editable=False)
     is_retired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -133,6 +137,11 @@ class Question(models.Model):
         indexes = [
             models.Index(fields=["topic", "is_retired"], name="question_topic_active"),
             models.Index(fields=["bank", "is_retired"], name="question_bank_active"),
+            models.Index(
+                fields=["study_order", "id"],
+                condition=Q(is_retired=False),
+                name="question_study_order_active",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

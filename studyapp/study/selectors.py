@@ -56,11 +56,8 @@ def _new_questions(user: object, settings: StudySettings, now: datetime) -> Quer
     started = CardState.objects.filter(user=user, question=OuterRef("pk")).filter(
         Q(state__gt=NEW) | Q(is_suspended=True) | Q(buried_until__gt=now)
     )
-    return (
-        questions_in_scope(settings)
-        .filter(~Exists(started))
-        .order_by("topic__position", "bank__slug", "position", "pk")
-    )
+    # `study_order` is the (topic, bank, position) order in one indexed column.
+    return questions_in_scope(settings).filter(~Exists(started)).order_by("study_order", "pk")
 
 
 def today_counts(user: object, settings: StudySettings, now: datetime) -> tuple[int, int]:
@@ -88,7 +85,9 @@ def queue_counts(
     new_left = max(0, settings.new_per_day - new_today)
     learning = due.filter(state__in=[LEARNING, RELEARNING])[:COUNT_CAP].count()
     review = due.filter(state=REVIEW)[:review_left].count() if review_left else 0
-    new_available = _new_questions(user, settings, now)[:new_left].count() if new_left else 0
+    # Unordered: which questions are counted does not change how many there are.
+    new_questions = _new_questions(user, settings, now).order_by()
+    new_available = new_questions[:new_left].count() if new_left else 0
     return QueueCounts(
         learning=learning,
         review=review,

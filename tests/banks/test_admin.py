@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from studyapp.banks.models import Question, Snippet
-from tests.factories import BankFactory, QuestionFactory, SnippetFactory, UserFactory
+from studyapp.study import selectors
+from tests.factories import (
+    BankFactory,
+    QuestionFactory,
+    SnippetFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +135,18 @@ def test_changelist_filters_search_and_preview(admin_client):
 def test_admin_needs_staff(client):
     client.force_login(UserFactory(username="learner"))
     assert client.get("/admin/banks/question/").status_code == 302
+
+
+def test_moving_a_topic_in_the_admin_changes_which_new_question_comes_first(admin_client):
+    early, late = TopicFactory(position=1), TopicFactory(position=2)
+    QuestionFactory(slug="early-q", bank__topic=early)
+    QuestionFactory(slug="late-q", bank__topic=late)
+    learner = UserFactory()
+    settings = selectors.study_settings(learner)
+    response = admin_client.post(
+        f"/admin/banks/topic/{late.pk}/change/",
+        {"slug": late.slug, "title": late.title, "description": "", "position": 0},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    question, _ = selectors.next_card(learner, settings, timezone.now())
+    assert question.slug == "late-q"

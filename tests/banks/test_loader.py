@@ -7,7 +7,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from studyapp.banks.loading import renumber_study_order
 from studyapp.banks.models import Bank, Choice, Question, Snippet, Topic
+from tests.factories import BankFactory, QuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +152,34 @@ def test_loading_another_folder_does_not_retire_this_ones_banks(example_content,
     )
     load(str(other))
     assert Question.objects.active().count() == 9
+
+
+def test_load_numbers_questions_in_the_order_new_cards_come(example_content):
+    load(str(example_content.root))
+    by_number = list(Question.objects.order_by("study_order").values_list("slug", flat=True))
+    expected = list(
+        Question.objects.order_by("topic__position", "bank__slug", "position", "pk").values_list(
+            "slug", flat=True
+        )
+    )
+    assert by_number == expected
+    assert sorted(Question.objects.values_list("study_order", flat=True)) == list(range(1, 9))
+
+
+def test_renumbering_follows_topic_then_bank_then_position_and_writes_only_moves():
+    later, first = TopicFactory(position=2), TopicFactory(position=1)
+    b_bank, a_bank = (
+        BankFactory(slug="b-bank", topic=first),
+        BankFactory(slug="a-bank", topic=first),
+    )
+    questions = [
+        QuestionFactory(bank=BankFactory(topic=later), position=0),
+        QuestionFactory(bank=b_bank, position=0),
+        QuestionFactory(bank=a_bank, position=1),
+        QuestionFactory(bank=a_bank, position=0),
+    ]
+    assert renumber_study_order() == 4
+    numbered = Question.objects.order_by("study_order")
+    assert list(numbered) == [questions[3], questions[2], questions[1], questions[0]]
+    assert list(numbered.values_list("study_order", flat=True)) == [1, 2, 3, 4]
+    assert renumber_study_order() == 0
