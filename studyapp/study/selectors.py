@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from studyapp.banks.models import Question
+from studyapp.banks.models import Question, Snippet
 
 from .models import CardState, ReviewLog, StudySettings
 from .scheduling import LEARNING, NEW, RELEARNING, REVIEW, day_start
@@ -29,26 +30,59 @@ class QueueCounts:
 
 
 def study_settings(user: object) -> StudySettings:
-    """Return the learner's settings, created with the defaults on first use."""
-    settings, _ = StudySettings.objects.get_or_create(user=user)
+    """Return the learner's settings, created with the defaults on first use, with
+    `limits_topics` and `limits_banks`: whether they limited study to some topics or banks (read
+    with the settings: after changing those, read the settings again)."""
+    settings = (
+        StudySettings.objects.annotate(
+            limits_topics=_has_rows(StudySettings.topics.through),
+            limits_banks=_has_rows(StudySettings.banks.through),
+        )
+        .filter(user=user)
+        .first()
+    )
+    if settings is None:
+        settings, _ = StudySettings.objects.get_or_create(user=user)
+        settings.limits_topics = settings.limits_banks = False
     return settings
+
+
+def _has_rows(through: type) -> RawSQL:
+    # Plain SQL: an Exists(OuterRef) subquery costs more to build than this whole query takes.
+    table, settings_table = through._meta.db_table, StudySettings._meta.db_table
+    return RawSQL(
+        f'EXISTS (SELECT 1 FROM "{table}" WHERE "{table}"."studysettings_id" = '  # noqa: S608
+        f'"{settings_table}"."id")',
+        [],
+        output_field=BooleanField(),
+    )
+
+
+def _limits(settings: StudySettings, field: str) -> bool:
+    flag = getattr(settings, f"limits_{field}", None)
+    return getattr(settings, field).exists() if flag is None else flag
+
+
+def _scoped(queryset: QuerySet, settings: StudySettings, prefix: str = "") -> QuerySet:
+    """Keep the rows whose question is in the topics and banks the learner chose, if they chose
+    any (`settings` as `study_settings` returns it). No query yet."""
+    if _limits(settings, "topics"):
+        topics = StudySettings.topics.through.objects.filter(studysettings_id=settings.pk)
+        queryset = queryset.filter(**{f"{prefix}topic_id__in": topics.values("topic_id")})
+    if _limits(settings, "banks"):
+        banks = StudySettings.banks.through.objects.filter(studysettings_id=settings.pk)
+        queryset = queryset.filter(**{f"{prefix}bank_id__in": banks.values("bank_id")})
+    return queryset
 
 
 def questions_in_scope(settings: StudySettings) -> QuerySet[Question]:
     """Questions in study that the learner's topic and bank choices allow (no query yet)."""
-    questions = Question.objects.active()
-    topics = settings.topics.through.objects.filter(studysettings_id=settings.pk).values("topic_id")
-    banks = settings.banks.through.objects.filter(studysettings_id=settings.pk).values("bank_id")
-    questions = questions.filter(Q(~Exists(topics)) | Q(topic_id__in=topics))
-    return questions.filter(Q(~Exists(banks)) | Q(bank_id__in=banks))
+    return _scoped(Question.objects.active(), settings)
 
 
 def _available_cards(user: object, settings: StudySettings, now: datetime) -> QuerySet[CardState]:
-    return (
-        CardState.objects.for_user(user)
-        .filter(question__in=questions_in_scope(settings), is_suspended=False)
-        .exclude(buried_until__gt=now)
-    )
+    cards = CardState.objects.filter(user=user, is_suspended=False, question__is_retired=False)
+    return _scoped(cards, settings, "question__").exclude(buried_until__gt=now)
 
 
 def _new_questions(user: object, settings: StudySettings, now: datetime) -> QuerySet[Question]:
@@ -106,7 +140,11 @@ def next_card(
     limit), then new questions (up to the daily new limit).
     """
     reviewed_today, new_today = today or today_counts(user, settings, now)
-    due = _available_cards(user, settings, now).filter(due__lte=now).select_related("question")
+    due = (
+        _available_cards(user, settings, now)
+        .filter(due__lte=now)
+        .select_related("question__topic", "question__bank")
+    )
     # Two LIMIT 1 queries, each walking the (user, state, due) index in due order.
     card = due.filter(state__in=[LEARNING, RELEARNING]).order_by("due", "pk").first()
     if card is None and reviewed_today < settings.reviews_per_day:
@@ -115,7 +153,7 @@ def next_card(
         return card.question, card
     if new_today >= settings.new_per_day:
         return None, None
-    question = _new_questions(user, settings, now).first()
+    question = _new_questions(user, settings, now).select_related("topic", "bank").first()
     if question is None:
         return None, None
     card = CardState.objects.filter(user=user, question=question).first()
@@ -123,9 +161,11 @@ def next_card(
 
 
 def question_for_study(question_pk: int, *, with_snippets: bool = True) -> Question:
-    """Return a question with what grading and display need (choices, topic, and snippets for
-    the result page)."""
-    related = ["choices", "snippets"] if with_snippets else ["choices"]
+    """Return a question with what grading and display need (choices, topic, and the snippets'
+    links for the result page)."""
+    related = [Prefetch("choices")]
+    if with_snippets:
+        related.append(Prefetch("snippets", Snippet.objects.only("slug", "title")))
     return (
         Question.objects.select_related("topic", "bank")
         .prefetch_related(*related)

@@ -79,10 +79,10 @@ def submit_answer(
     card, _ = CardState.objects.get_or_create(
         user=user, question=question, defaults={"due": now, "state": CardState.State.NEW}
     )
-    existing = Answer.objects.filter(card=card, card_version=card_version).first()
-    if existing is not None:
-        return existing
     if card_version != card.version:
+        existing = Answer.objects.filter(card=card, card_version=card_version).first()
+        if existing is not None:
+            return existing
         raise StudyError("This card changed in another tab or window; here is where it stands now.")
     spec = question.to_spec()
     if self_graded or question.type == Question.Type.FLASHCARD:
@@ -111,7 +111,7 @@ def submit_answer(
                 outcomes={str(rating): memory.to_json() for rating, memory in outcomes.items()},
                 created_at=now,
             )
-    except IntegrityError:
+    except IntegrityError:  # this version was answered already: keep the first answer
         return Answer.objects.get(card=card, card_version=card_version)
 
 
@@ -120,10 +120,12 @@ def rate_answer(
 ) -> RatingResult:
     """Apply the outcome that was shown for `rating` and log the review, exactly once."""
     with transaction.atomic():
+        # The answer and its card, locked together: a second rating of the same answer (double
+        # click, two tabs) waits here, then finds the first one's review.
         answer = (
             Answer.objects.select_related("card")
             .filter(pk=answer_id, user=user)
-            .select_for_update(of=("self",))
+            .select_for_update(of=("self", "card"))
             .first()
         )
         if answer is None:
@@ -131,7 +133,7 @@ def rate_answer(
         existing = ReviewLog.objects.filter(answer=answer).first()
         if existing is not None:
             return RatingResult(existing, False, already_recorded=True)
-        card = CardState.objects.select_for_update().get(pk=answer.card_id)
+        card = answer.card
         if card.version != answer.card_version:
             raise StudyError("This card was already reviewed in another tab or window.")
         outcome = answer.outcomes.get(str(rating))

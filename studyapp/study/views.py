@@ -9,6 +9,7 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -24,7 +25,7 @@ from . import drill as drill_module
 from . import optimizing, scheduling, selectors, services
 from .answering import item_order, parse_response
 from .forms import StudySettingsForm
-from .models import Answer, ReviewLog
+from .models import Answer, ReviewLog, StudySettings
 from .revlog import revlog_rows
 
 SHOWN_AT_SALT = "study.shown_at"
@@ -62,9 +63,9 @@ def _render(request: HtmxHttpRequest, context: dict) -> TemplateResponse:
     return response
 
 
-def _study_context(request: HtmxHttpRequest) -> dict:
+def _study_context(request: HtmxHttpRequest, settings: StudySettings | None = None) -> dict:
     now = timezone.now()
-    settings = selectors.study_settings(request.user)
+    settings = settings or selectors.study_settings(request.user)
     today = selectors.today_counts(request.user, settings, now)
     question, card = selectors.next_card(request.user, settings, now, today)
     counts = selectors.queue_counts(request.user, settings, now, today)
@@ -72,7 +73,7 @@ def _study_context(request: HtmxHttpRequest) -> dict:
     if question is None:
         context["next_due"] = selectors.next_learning_due(request.user, settings, now)
         return context
-    question = selectors.question_for_study(question.pk, with_snippets=False)
+    prefetch_related_objects([question], "choices")  # topic and bank came with it
     context.update(_question_context(question, card.version if card else 0))
     context["card"] = card
     return context
@@ -92,12 +93,14 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
     question_pk, version = request.POST.get("question", ""), request.POST.get("version", "")
     if not (re.fullmatch(r"[0-9]{1,18}", question_pk) and re.fullmatch(r"[0-9]{1,9}", version)):
         return HttpResponseBadRequest("The form is missing the question or its version.")
-    question_pk, version = int(question_pk), int(version)
-    question = Question.objects.filter(pk=question_pk, is_retired=False).first()
-    if question is None:
+    try:
+        question = selectors.question_for_study(int(question_pk))
+    except Question.DoesNotExist:
+        question = None
+    if question is None or question.is_retired:
         messages.error(request, "That question is no longer in study.")
         return redirect("study")
-    question = selectors.question_for_study(question.pk)
+    version = int(version)
     response = parse_response(
         question.type,
         question.prompt,
@@ -120,12 +123,14 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
         messages.info(request, str(error))
         return redirect("study")
     if is_fragment_request(request):
-        return _render(request, _answer_context(request, result))
+        return _render(request, _answer_context(request, result, question))
     return redirect("study_answer", result.pk)
 
 
-def _answer_context(request: HtmxHttpRequest, answer: Answer) -> dict:
-    question = selectors.question_for_study(answer.card.question_id)
+def _answer_context(
+    request: HtmxHttpRequest, answer: Answer, question: Question | None = None
+) -> dict:
+    question = question or selectors.question_for_study(answer.card.question_id)
     now = answer.created_at
     buttons = [
         {
@@ -188,7 +193,7 @@ def rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "suspended. Rewrite your notes on it, then unsuspend it from the settings page.",
         )
     if is_fragment_request(request):
-        return _render(request, _study_context(request))
+        return _render(request, _study_context(request, settings))
     return redirect("study")
 
 
