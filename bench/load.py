@@ -62,6 +62,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kubeprep_load"
 SAFE_DATABASE_WORDS = ("load", "fault", "bench")
 
 LEARNER_PREFIX = "load-learner-"
+ANSWERER_PREFIX = "load-answerer-"
 PASSWORD = "load-bench-password-7f3a"  # noqa: S105 - a throwaway account on a throwaway database
 # Generous daily limits: at full speed a learner answers several cards a second, and the default
 # 20 new cards a day would empty the queue in seconds (the page would then be "All done").
@@ -73,9 +74,10 @@ LOGIN_PAGE = "GET /accounts/login/"
 LOGIN = "POST /accounts/login/"
 STUDY = "GET /study/"
 ANSWER = "POST /study/answer/"
+ANSWER_ONLY = "POST /study/answer/ (answers only)"
 RATE = "POST /study/answers/<id>/rate/"
 HEALTHZ = "GET /healthz"
-REPORTED = (ANSWER, RATE, STUDY, LOGIN, HEALTHZ)
+REPORTED = (ANSWER, RATE, STUDY, LOGIN, ANSWER_ONLY, HEALTHZ)
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Other work on the machine (other tests, benchmarks) above this many cores skews the figures.
@@ -245,6 +247,34 @@ def answer_fields(form: Form, key: dict[str, Any] | None, correct: bool) -> list
     return fields
 
 
+def build_answer_forms(key: dict[str, dict[str, Any]]) -> dict[str, dict[str, list]]:
+    """Return, per question id, the fields of a right and of a wrong answer to its first version
+    (card version 0), as the page would lay them out (needs Django set up)."""
+    from studyapp.study.answering import item_order
+
+    forms: dict[str, dict[str, list]] = {}
+    for pk, entry in key.items():
+        items = entry["items"]
+        shown = item_order(f"{pk}:0", len(items))
+        inputs = [{"name": f"cloze-{i}"} for i in range(len(entry["cloze"]))]
+        inputs += [{"name": f"position-{i}"} for i in range(len(items))]
+        form = Form(
+            id="question-form",
+            action="/study/answer/",
+            inputs=[
+                {"type": "hidden", "name": "question", "value": pk},
+                {"type": "hidden", "name": "version", "value": "0"},
+                *inputs,
+            ],
+            order_texts=[items[i] for i in shown],
+        )
+        forms[pk] = {
+            "right": answer_fields(form, entry, True),
+            "wrong": answer_fields(form, entry, False),
+        }
+    return forms
+
+
 # --- The database and the learners -------------------------------------------------------------
 
 
@@ -372,6 +402,27 @@ def create_learners(count: int, prefix: str = LEARNER_PREFIX) -> list[str]:
     return names
 
 
+def log_in_directly(names: list[str]) -> list[str]:
+    """Return a session key per account, made the way a login makes it (no password hashing)."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    from studyapp.accounts.models import User
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = []
+    for user in User.objects.filter(username__in=names).order_by("username"):
+        session = store()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    return keys
+
+
 @dataclass
 class Prepared:
     env: dict[str, str]
@@ -383,7 +434,12 @@ class Prepared:
 
 
 def prepare(
-    *, database_url: str, learners: int, extra_learners: int = 0, log: Callable[[str], None]
+    *,
+    database_url: str,
+    learners: int,
+    extra_learners: int = 0,
+    redis_url: str = "",
+    log: Callable[[str], None],
 ) -> Prepared:
     """Create and fill the database, collect static files, create the learners."""
     parts = database_parts(database_url)
@@ -391,6 +447,8 @@ def prepare(
     log(f"database {parts['NAME']}: {'created' if created else 'already there'}")
     static_root = Path(tempfile.mkdtemp(prefix="kubeprep-static-"))
     env = server_environment(database_url, static_root, free_port())
+    if redis_url:
+        env["REDIS_URL"] = redis_url  # cache and sessions, as deploy/k8s runs the app
     manage(env, "migrate", "--noinput", log=log)
     manage(env, "loadbanks", "content", log=log)
     manage(env, "collectstatic", "--noinput", log=log)
@@ -404,6 +462,19 @@ def prepare(
 
 
 # --- gunicorn --------------------------------------------------------------------------------
+
+
+def redis_answers(url: str) -> bool:
+    """Return whether a Redis server answers PING at `url` (redis://host:port/db)."""
+    match = re.match(r"redis://([^:/]+)(?::(\d+))?", url)
+    if not match:
+        return False
+    try:
+        with socket.create_connection((match.group(1), int(match.group(2) or 6379)), 2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def free_port() -> int:
@@ -918,26 +989,31 @@ def report(
     learn_start, learn_end = phases["measure_start"], phases["learners_end"]
     health_start = phases["healthz_start"] + args.healthz_warmup
     health_end = phases["healthz_end"]
+    # The answerers' first requests fetch their page: the same warm-up is left out.
+    answers_start = phases["answers_start"] + args.healthz_warmup
+    answers_end = phases["answers_end"]
     learner_figures = [
         figures(samples, name, learn_start, learn_end) for name in (ANSWER, RATE, STUDY)
     ]
     login = figures(samples, LOGIN, phases["start"], learn_end)
     healthz = figures(samples, HEALTHZ, health_start, health_end)
+    answers_only = figures(samples, ANSWER_ONLY, answers_start, answers_end)
     answer = learner_figures[0]
     all_learner = [
         s for s in samples if s[0] in (ANSWER, RATE, STUDY) and learn_start <= s[1] < learn_end
     ]
     total_errors = sum(1 for s in samples if not s[3])
-    ratio = answer.per_second / healthz.per_second if healthz.per_second else 0.0
+    ratio = answers_only.per_second / healthz.per_second if healthz.per_second else 0.0
     learn_cpu = cpu.average(learn_start, learn_end)
+    answers_cpu = cpu.average(answers_start, answers_end)
     health_cpu = cpu.average(health_start, health_end)
     p99_ok = answer.p99 < 100
     lines = [
         "# Load benchmark: results",
         "",
         f"Command: `.venv/bin/python bench/load.py --users {args.users} --duration "
-        f"{args.duration:g} --healthz-duration {args.healthz_duration:g} --think-time "
-        f"{args.think_time:g}`",
+        f"{args.duration:g} --answer-duration {args.answer_duration:g} --healthz-duration "
+        f"{args.healthz_duration:g} --think-time {args.think_time:g}`",
         "",
         *[f"- {name}: {value}" for name, value in machine.items()],
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -962,7 +1038,20 @@ def report(
         _cpu_line(learn_cpu)
         + f" Gunicorn worker processes: {cpu.processes_seen('workers', learn_start, learn_end)}.",
         "",
-        f"## Phase 2: {args.users} clients on /healthz, {health_end - health_start:.1f} s measured",
+        f"## Phase 2: {args.users} clients sending only answers, "
+        f"{answers_end - answers_start:.1f} s measured",
+        "",
+        "Each answer is the first to a question its account has not seen (it creates the card), "
+        "80% right; no page, no rating in between: the answer POST's own throughput.",
+        "",
+        "| request | n | errors | req/s | p50 ms | p95 ms | p99 ms | mean ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        _row(answers_only),
+        "",
+        _cpu_line(answers_cpu) + f" Gunicorn worker processes: "
+        f"{cpu.processes_seen('workers', answers_start, answers_end)}.",
+        "",
+        f"## Phase 3: {args.users} clients on /healthz, {health_end - health_start:.1f} s measured",
         "",
         "| request | n | errors | req/s | p50 ms | p95 ms | p99 ms | mean ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -981,11 +1070,12 @@ def report(
         "|---|---:|---:|---|",
         f"| answer POST p99 | {answer.p99:.1f} ms | < 100 ms | {'met' if p99_ok else 'missed'} |",
         f"| answer POST p50 / p95 | {answer.p50:.1f} / {answer.p95:.1f} ms | | |",
-        f"| answer POST throughput | {answer.per_second:.1f} /s | | |",
-        f"| errors (all requests, both phases) | {total_errors} | 0 | "
+        f"| answer POST throughput, learners | {answer.per_second:.1f} /s | | |",
+        f"| answer POST throughput, answers only | {answers_only.per_second:.1f} /s | | |",
+        f"| errors (all requests, all phases) | {total_errors} | 0 | "
         f"{'met' if total_errors == 0 else 'missed'} |",
         f"| healthz throughput | {healthz.per_second:,.1f} /s | | |",
-        f"| answer POST/s ÷ healthz/s | {ratio:.3f} | ≥ 0.4 | "
+        f"| answer POST/s (answers only) ÷ healthz/s | {ratio:.3f} | ≥ 0.4 | "
         f"{'met' if ratio >= 0.4 else 'missed'} |",
     ]
     if total_errors:
@@ -1027,8 +1117,8 @@ def report(
     summary = "\n".join(
         [
             f"### {datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {args.users} learners, "
-            f"{learn_end - learn_start:.0f} s, think time {args.think_time:g} s; healthz "
-            f"{health_end - health_start:.0f} s",
+            f"{learn_end - learn_start:.0f} s, think time {args.think_time:g} s; answers only "
+            f"{answers_end - answers_start:.0f} s; healthz {health_end - health_start:.0f} s",
             "",
             f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory']}, load "
             f"average before {machine['load average before the run (1, 5, 15 min)']}. App: "
@@ -1036,7 +1126,7 @@ def report(
             "",
             "| figure | measured | target |",
             "|---|---:|---:|",
-            f"| answer POST req/s | {answer.per_second:.1f} | |",
+            f"| answer POST req/s (learners) | {answer.per_second:.1f} | |",
             f"| answer POST p50 / p95 / p99 | {answer.p50:.1f} / {answer.p95:.1f} / "
             f"{answer.p99:.1f} ms | p99 < 100 ms |",
             f"| rate POST p50 / p95 / p99 | {learner_figures[1].p50:.1f} / "
@@ -1045,10 +1135,13 @@ def report(
             f"{learner_figures[2].p95:.1f} / {learner_figures[2].p99:.1f} ms | |",
             f"| all study requests req/s | {len(all_learner) / (learn_end - learn_start):.1f} | |",
             f"| errors | {total_errors} | 0 |",
+            f"| answer POST req/s (answers only) p50 / p99 | {answers_only.per_second:.1f} "
+            f"({answers_only.p50:.1f} / {answers_only.p99:.1f} ms) | |",
             f"| healthz req/s | {healthz.per_second:,.1f} | |",
-            f"| answer POST/s ÷ healthz/s | {ratio:.3f} | ≥ 0.4 |",
+            f"| answer POST/s (answers only) ÷ healthz/s | {ratio:.3f} | ≥ 0.4 |",
             "",
             "- learner phase: " + _cpu_line(learn_cpu),
+            "- answers-only phase: " + _cpu_line(answers_cpu),
             "- healthz phase: " + _cpu_line(health_cpu, flag=False),
             *(
                 [
@@ -1078,6 +1171,12 @@ def main(argv: list[str] | None = None) -> int:
         "--duration", type=float, default=60, help="seconds of learner load, measured (60)"
     )
     parser.add_argument(
+        "--answer-duration",
+        type=float,
+        default=30,
+        help="seconds of the answers-only phase (30; 0 skips it)",
+    )
+    parser.add_argument(
         "--healthz-duration", type=float, default=15, help="seconds of healthz load (15)"
     )
     parser.add_argument(
@@ -1088,6 +1187,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--healthz-warmup", type=float, default=2.0, help=argparse.SUPPRESS)
     parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/15",
+        help="REDIS_URL of the app (cache and sessions) if a Redis answers there; '' for none",
+    )
     parser.add_argument("--profile-answers", type=int, default=300, help="answers profiled (300)")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument(
@@ -1102,10 +1206,25 @@ def main(argv: list[str] | None = None) -> int:
     prepared: Prepared | None = None
     server: Gunicorn | None = None
     try:
+        redis_url = args.redis_url if args.redis_url and redis_answers(args.redis_url) else ""
+        if args.redis_url and not redis_url:
+            log(f"no Redis at {args.redis_url}: sessions in PostgreSQL")
         prepared = prepare(
-            database_url=args.database_url, learners=args.users, extra_learners=1, log=log
+            database_url=args.database_url,
+            learners=args.users,
+            extra_learners=1,
+            redis_url=redis_url,
+            log=log,
         )
+        from django.conf import settings
+
+        answerers = create_learners(args.users * 3, prefix=ANSWERER_PREFIX)
+        answerer_sessions = log_in_directly(answerers)
+        answer_forms = build_answer_forms(prepared.answer_key)
         machine = machine_description()
+        machine["sessions"] = (
+            f"cached_db (Redis at {redis_url}, then PostgreSQL)" if redis_url else "PostgreSQL"
+        )
         others = other_sessions(parts)
         if others:
             log(f"other sessions on this PostgreSQL (they share the machine): {', '.join(others)}")
@@ -1130,6 +1249,10 @@ def main(argv: list[str] | None = None) -> int:
             "password": PASSWORD,
             "answer_key": prepared.answer_key,
             "learner_seconds": args.duration,
+            "answer_seconds": args.answer_duration,
+            "answerer_sessions": answerer_sessions,
+            "session_cookie": settings.SESSION_COOKIE_NAME,
+            "answer_forms": answer_forms,
             "healthz_seconds": args.healthz_duration,
             "healthz_users": args.users,
             "cards_per_visit": 5,
@@ -1137,14 +1260,15 @@ def main(argv: list[str] | None = None) -> int:
             "think_seconds": args.think_time,
         }
         log(
-            f"locust: {args.users} learners for {args.duration:.0f} s, "
-            f"then healthz for {args.healthz_duration:.0f} s"
+            f"locust: {args.users} learners for {args.duration:.0f} s, then {args.users} "
+            f"answerers for {args.answer_duration:.0f} s, then healthz for "
+            f"{args.healthz_duration:.0f} s"
         )
         data = run_locust(
             host=server.url,
             config=config,
             run_dir=run_dir,
-            timeout=args.duration + args.healthz_duration + 180,
+            timeout=args.duration + args.answer_duration + args.healthz_duration + 180,
             on_start=started,
         )
         cpu = cpu_holder["cpu"]

@@ -1,9 +1,10 @@
 """Simulated learners and health-check clients, run by bench/load.py and bench/faults.py.
 
 Not meant to be run by hand: the scripts write a JSON config (learner accounts, password, answer
-key, phase lengths) and pass its path in KUBEPREP_LOCUST_CONFIG. The load has two phases, driven
-by `Phases`: learners for `learner_seconds` once all have logged in, then `healthz_users` clients
-on /healthz for `healthz_seconds` (0: none). At exit every request is written, raw, to
+key, phase lengths) and pass its path in KUBEPREP_LOCUST_CONFIG. The load has three phases,
+driven by `Phases`: learners for `learner_seconds` once all have logged in, then `healthz_users`
+clients that only answer (`Answerer`) for `answer_seconds`, then as many on /healthz for
+`healthz_seconds` (a phase of 0 s is skipped). At exit every request is written, raw, to
 `results_path` for the scripts to compute their figures.
 
 With `acks_path` set (bench/faults.py), a learner retries every failed request the way a browser
@@ -31,6 +32,7 @@ from locust.exception import StopUser
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import (  # noqa: E402 - the bench folder must be on the path first
     ANSWER,
+    ANSWER_ONLY,
     HEALTHZ,
     LOGIN,
     LOGIN_PAGE,
@@ -51,6 +53,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 HTMX = {**FORM, "HX-Request": "true"}
 
 _learner_names = iter(CONFIG["learners"])
+_answerer_sessions = iter(CONFIG.get("answerer_sessions", []))
 _logged_in: list[str] = []
 _samples: list[list] = []
 _phases: dict[str, float] = {"start": time.time()}
@@ -75,7 +78,9 @@ def _record(request_type, name, response_time, response_length, exception, start
 @events.quitting.add_listener
 def _write_results(environment, **kwargs) -> None:  # noqa: ANN001
     _phases.setdefault("learners_end", time.time())
-    _phases.setdefault("healthz_start", _phases["learners_end"])
+    _phases.setdefault("answers_start", _phases["learners_end"])
+    _phases.setdefault("answers_end", _phases["answers_start"])
+    _phases.setdefault("healthz_start", _phases["answers_end"])
     _phases.setdefault("healthz_end", time.time())
     _phases.setdefault("measure_start", _phases["start"])
     Path(CONFIG["results_path"]).write_text(
@@ -287,6 +292,72 @@ class Learner(FastHttpUser):
         return parse_page(response.text)
 
 
+class Answerer(FastHttpUser):
+    """A client sending answers, nothing else, as fast as they are answered: what the server can
+    do of its heaviest study request. Each answer is the first to a question the account has
+    never seen (a new card), 80% of them right; an account that has answered every question
+    hands over to the next one."""
+
+    wait_time = constant(0)
+    network_timeout = 30.0
+
+    def on_start(self) -> None:
+        self.rng = random.Random()
+        self.client.cookiejar.set_policy(_SecureCookiesOverLoopback())
+        self.questions: list[str] = []
+        if not self._next_account():
+            raise StopUser()
+
+    def _next_account(self) -> bool:
+        session_key = next(_answerer_sessions, None)
+        if session_key is None:
+            return False
+        self.client.cookiejar.clear()
+        self.client.cookiejar.set_cookie(_cookie(CONFIG["session_cookie"], session_key))
+        # The page gives the CSRF token and a signed "shown at" stamp, as a browser has them.
+        response = self.client.get("/study/", name=f"{STUDY} (answers only)")
+        page = parse_page(response.text)
+        form = page.question_form
+        self.csrf = page.any_csrf
+        self.shown = form.value("shown") if form else ""
+        self.questions = list(CONFIG["answer_forms"])
+        self.rng.shuffle(self.questions)
+        return True
+
+    @task
+    def answer(self) -> None:
+        if not self.questions and not self._next_account():
+            raise StopUser()
+        fields = CONFIG["answer_forms"][self.questions.pop()]
+        right = self.rng.random() < float(CONFIG.get("right_share", 0.8))
+        body = [("csrfmiddlewaretoken", self.csrf), ("shown", self.shown)]
+        body += fields["right" if right else "wrong"]
+        with self.client.request(
+            "POST",
+            "/study/answer/",
+            name=ANSWER_ONLY,
+            data=urlencode(body),
+            headers=HTMX,
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200:
+                response.failure(_problem(response))
+            elif 'id="rating-form"' not in (response.text or ""):
+                response.failure("no rating form in the answer's result")
+            else:
+                response.success()
+
+
+def _cookie(name: str, value: str) -> http.cookiejar.Cookie:
+    return http.cookiejar.Cookie(
+        version=0, name=name, value=value, port=None, port_specified=False,
+        domain="127.0.0.1", domain_specified=False, domain_initial_dot=False, path="/",
+        path_specified=True, secure=False, expires=None, discard=True, comment=None,
+        comment_url=None, rest={},
+    )  # fmt: skip
+
+
 class Healthz(FastHttpUser):
     """A client asking /healthz as fast as it is answered."""
 
@@ -298,8 +369,13 @@ class Healthz(FastHttpUser):
         self.client.get("/healthz", name=HEALTHZ)
 
 
+# After the learners: (phase name, its length in the config, the users it runs).
+LATER_PHASES = (("answers", "answer_seconds", Answerer), ("healthz", "healthz_seconds", Healthz))
+
+
 class Phases(LoadTestShape):
-    """Learners until `learner_seconds` after the last one logged in, then healthz clients."""
+    """Learners until `learner_seconds` after the last one logged in, then answerers for
+    `answer_seconds`, then healthz clients for `healthz_seconds` (a phase of 0 s is skipped)."""
 
     def tick(self) -> tuple[int, float, list] | None:
         learners = len(CONFIG["learners"])
@@ -314,17 +390,17 @@ class Phases(LoadTestShape):
             if start is None or now < start + float(CONFIG["learner_seconds"]):
                 return learners, learners, [Learner]
             _phases["learners_end"] = now
-        seconds = float(CONFIG.get("healthz_seconds", 0))
-        if "healthz_start" not in _phases and self.get_current_user_count() > 0:
-            # Stop the learners first: locust keeps the users it has when only the class changes.
-            return 0, max(learners, 1), [Learner]
-        if seconds <= 0:
-            _phases.setdefault("healthz_start", now)
-            _phases.setdefault("healthz_end", now)
-            return None
-        _phases.setdefault("healthz_start", now)
-        if now < _phases["healthz_start"] + seconds:
-            users = int(CONFIG.get("healthz_users", learners))
-            return users, users, [Healthz]
-        _phases["healthz_end"] = now
+        users = int(CONFIG.get("healthz_users", learners))
+        for name, length, user_class in LATER_PHASES:
+            if f"{name}_end" in _phases:
+                continue
+            seconds = float(CONFIG.get(length, 0))
+            if f"{name}_start" not in _phases and self.get_current_user_count() > 0:
+                # Stop the users of the phase before: locust keeps the users it has when only
+                # the class changes.
+                return 0, max(users, 1), [user_class]
+            _phases.setdefault(f"{name}_start", now)
+            if now < _phases[f"{name}_start"] + seconds:
+                return users, users, [user_class]
+            _phases[f"{name}_end"] = now
         return None

@@ -10,6 +10,7 @@ graceful_timeout = 20
 keepalive = 5
 max_requests = 2000  # recycle workers now and then
 max_requests_jitter = 200
+preload_app = True  # load Django once in the master: a recycled worker is a fork, not a boot
 accesslog = "-"
 errorlog = "-"
 worker_tmp_dir = "/dev/shm"  # a writable tmpfs even with a read-only root filesystem
