@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 CELL = 12  # heatmap cell size with its gap, in SVG units
 LEVELS = (0, 1, 5, 10, 20)  # reviews per day at which the heatmap gets darker
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,11 @@ class HeatCell:
     count: int
     level: int
 
+    @property
+    def label(self) -> str:
+        """Return the cell's tooltip, e.g. "Mon 15 Jun 2026: 12 reviews"."""
+        return f"{day_label(self.day)}: {self.count} review{'' if self.count == 1 else 's'}"
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -26,6 +33,11 @@ class Bar:
     height: float
     label: str
     value: int
+
+
+def day_label(day: date) -> str:
+    """Return a day as "Mon 15 Jun 2026" (English, whatever the machine's locale)."""
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def level(count: int) -> int:

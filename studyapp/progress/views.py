@@ -30,7 +30,9 @@ def progress(request: HtmxHttpRequest) -> TemplateResponse:
         "heatmap": cells,
         "heatmap_width": (cells[-1].x + charts.CELL) if cells else 0,
         "heatmap_total": sum(days.values()),
-        "active_days": sorted(((day, n) for day, n in days.items() if n), reverse=True),
+        "active_days": [
+            (charts.day_label(day), n) for day, n in sorted(days.items(), reverse=True) if n
+        ],
         "forecast": forecast,
         "forecast_bars": charts.bars(forecast, width=600, height=120),
         "forecast_total": sum(n for _, n in forecast),

@@ -148,6 +148,9 @@ def test_heatmap_geometry():
     assert cells[-1].day == date(2026, 6, 15) and cells[-1].level == 3
     assert cells[-1].y == date(2026, 6, 15).weekday() * charts.CELL
     assert {c.level for c in cells[:-1]} == {0}
+    assert cells[-1].label == "Mon 15 Jun 2026: 12 reviews"
+    assert cells[-2].label == "Sun 14 Jun 2026: 0 reviews"
+    assert charts.HeatCell(0, 0, date(2026, 1, 1), 1, 1).label == "Thu 1 Jan 2026: 1 review"
 
 
 def test_progress_page_runs_constant_queries_at_50000_reviews(
@@ -180,6 +183,9 @@ def test_progress_page_runs_constant_queries_at_50000_reviews(
     html = large.content.decode()
     assert "50000 reviews on 348 days" in html  # one every 10 minutes, all within a year
     assert "<svg" in html and "<title" in html and "Study this topic" in html
+    today = charts.day_label(NOW.date())
+    assert f'class="heat-4"><title>{today}: ' in html  # today's cell, darkest: 144 reviews
+    assert f"<tr><td>{today}</td><td>" in html  # and first in the table
     assert "/study/export/revlog.csv" in html
 
 
