@@ -14,15 +14,13 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
 
-from studyapp.banks.models import Question, Topic
+from studyapp.banks.models import Topic
 from studyapp.study import scheduling
 from studyapp.study.models import CardState, ReviewLog, StudySettings
 from studyapp.study.selectors import questions_in_scope, queue_counts
@@ -81,33 +79,27 @@ def mastery_days_factor(settings: StudySettings) -> float:
 
 
 def topic_mastery(user: object, settings: StudySettings, now: datetime) -> list[TopicMastery]:
-    """Per topic: questions in study, and those recalled now at or above desired retention."""
+    """Per topic: questions in study, and those recalled now at or above desired retention.
+
+    Two grouped queries (topics with their question counts, mastered cards per topic), each
+    reading its rows once: a subquery per topic would read the learner's cards once per topic."""
     factor = mastery_days_factor(settings)
-    total = (
-        Question.objects.active()
-        .filter(topic=OuterRef("pk"))
-        .order_by()
-        .values("topic")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    mastered = (
-        CardState.objects.filter(
-            user=user, question__topic=OuterRef("pk"), question__is_retired=False
-        )
+    mastered = dict(
+        CardState.objects.filter(user=user, question__is_retired=False)
         .exclude(state=scheduling.NEW)
         .filter(last_review__isnull=False, stability__isnull=False)
         .annotate(days=DaysSince("last_review", now))
         .filter(days__lte=ExpressionWrapper(F("stability") * factor, output_field=FloatField()))
         .order_by()
-        .values("user")
+        .values("question__topic")
         .annotate(n=Count("pk"))
-        .values("n")
+        .values_list("question__topic", "n")
     )
-    topics = Topic.objects.annotate(
-        total=Coalesce(Subquery(total), 0), mastered=Coalesce(Subquery(mastered), 0)
-    ).order_by("position", "slug")
-    rows = [TopicMastery(t, t.total, t.mastered) for t in topics if t.total]
+    rows = [
+        TopicMastery(topic, topic.question_count, mastered.get(topic.pk, 0))
+        for topic in Topic.objects.with_question_counts()
+        if topic.question_count
+    ]
     return sorted(rows, key=lambda row: (row.share, row.topic.position))
 
 
