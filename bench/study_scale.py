@@ -1248,8 +1248,9 @@ def ratio_table(runs: list[Run]) -> list[str]:
                 cells += ["–", "–"]
                 continue
             ratio = after.median / before.median
+            digits = 2 if abs(ratio - TARGET_RATIO) < 0.05 else 1  # ×2.0 could be either side
             cells += [
-                f"×{ratio:.1f} ({before.median:.1f} → {after.median:.1f} ms)",
+                f"×{ratio:.{digits}f} ({before.median:.1f} → {after.median:.1f} ms)",
                 "met" if ratio <= TARGET_RATIO else "**missed**",
             ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
