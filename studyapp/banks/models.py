@@ -125,7 +125,7 @@ class Question(models.Model):
     # Where the question comes in the order new cards are introduced (topic position, bank,
     # position), kept by `renumber_study_order`: one column an index can walk, so picking a
     # learner's next new question stops at the first row instead of sorting the catalog.
-    study_order = models.PositiveIntegerField(default=0, editable=False)
+    study_order = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     is_retired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
