@@ -403,23 +403,16 @@ def create_learners(count: int, prefix: str = LEARNER_PREFIX) -> list[str]:
 
 
 def log_in_directly(names: list[str]) -> list[str]:
-    """Return a session key per account, made the way a login makes it (no password hashing)."""
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    """Return a session key per account, made by Django's own test login (no password hashing)."""
+    from django.test import Client
 
     from studyapp.accounts.models import User
 
-    store = import_module(settings.SESSION_ENGINE).SessionStore
     keys = []
     for user in User.objects.filter(username__in=names).order_by("username"):
-        session = store()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session.create()
-        keys.append(session.session_key)
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        keys.append(client.session.session_key)
     return keys
 
 

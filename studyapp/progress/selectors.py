@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from studyapp.banks.models import Topic
 from studyapp.study import scheduling
 from studyapp.study.models import CardState, ReviewLog, StudySettings
-from studyapp.study.selectors import questions_in_scope, queue_counts
+from studyapp.study.selectors import new_available, questions_in_scope
 
 DAY_OFFSET = timedelta(hours=scheduling.DAY_STARTS_AT.hour)
 
@@ -195,16 +195,16 @@ def summary(
     month = Q(state_before=scheduling.REVIEW, reviewed_at__gte=now - timedelta(days=30))
     reviews = ReviewLog.objects.for_user(user).aggregate(
         today=Count("pk", filter=Q(reviewed_at__gte=start)),
+        new_today=Count("pk", filter=Q(reviewed_at__gte=start, state_before=scheduling.NEW)),
         today_ms=Coalesce(Sum("duration_ms", filter=Q(reviewed_at__gte=start)), 0),
         total_ms=Coalesce(Sum("duration_ms"), 0),
         retention_total=Count("pk", filter=month),
         retention_passed=Count("pk", filter=month & Q(rating__gt=scheduling.AGAIN)),
     )
-    counts = queue_counts(user, settings, now)
     total = reviews["retention_total"]
     return Summary(
         due_today=due_today,
-        new_available=counts.new,
+        new_available=new_available(user, settings, now, reviews["new_today"]),
         reviewed_today=reviews["today"],
         streak=streak(heatmap, study_day(now, settings.time_zone)),
         studied_today_ms=reviews["today_ms"],

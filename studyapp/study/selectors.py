@@ -58,18 +58,13 @@ def _has_rows(through: type) -> RawSQL:
     )
 
 
-def _limits(settings: StudySettings, field: str) -> bool:
-    flag = getattr(settings, f"limits_{field}", None)
-    return getattr(settings, field).exists() if flag is None else flag
-
-
 def _scoped(queryset: QuerySet, settings: StudySettings, prefix: str = "") -> QuerySet:
     """Keep the rows whose question is in the topics and banks the learner chose, if they chose
     any (`settings` as `study_settings` returns it). No query yet."""
-    if _limits(settings, "topics"):
+    if settings.limits_topics:
         topics = StudySettings.topics.through.objects.filter(studysettings_id=settings.pk)
         queryset = queryset.filter(**{f"{prefix}topic_id__in": topics.values("topic_id")})
-    if _limits(settings, "banks"):
+    if settings.limits_banks:
         banks = StudySettings.banks.through.objects.filter(studysettings_id=settings.pk)
         queryset = queryset.filter(**{f"{prefix}bank_id__in": banks.values("bank_id")})
     return queryset
@@ -116,19 +111,24 @@ def queue_counts(
     # Each count stops at what today can show (a LIMITed subquery): the work does not grow with
     # a backlog of thousands of due cards.
     review_left = max(0, settings.reviews_per_day - reviewed_today)
-    new_left = max(0, settings.new_per_day - new_today)
     learning = due.filter(state__in=[LEARNING, RELEARNING])[:COUNT_CAP].count()
     review = due.filter(state=REVIEW)[:review_left].count() if review_left else 0
-    # Unordered: which questions are counted does not change how many there are.
-    new_questions = _new_questions(user, settings, now).order_by()
-    new_available = new_questions[:new_left].count() if new_left else 0
     return QueueCounts(
         learning=learning,
         review=review,
-        new=new_available,
+        new=new_available(user, settings, now, new_today),
         reviewed_today=reviewed_today,
         new_today=new_today,
     )
+
+
+def new_available(user: object, settings: StudySettings, now: datetime, new_today: int) -> int:
+    """Return how many new questions today can still introduce (counting stops at the limit)."""
+    new_left = max(0, settings.new_per_day - new_today)
+    if not new_left:
+        return 0
+    # Unordered: which questions are counted does not change how many there are.
+    return _new_questions(user, settings, now).order_by()[:new_left].count()
 
 
 def next_card(
@@ -163,7 +163,7 @@ def next_card(
 def question_for_study(question_pk: int, *, with_snippets: bool = True) -> Question:
     """Return a question with what grading and display need (choices, topic, and the snippets'
     links for the result page)."""
-    related = [Prefetch("choices")]
+    related: list = ["choices"]
     if with_snippets:
         related.append(Prefetch("snippets", Snippet.objects.only("slug", "title")))
     return (
