@@ -29,16 +29,8 @@ from kubernetes_validate.utils import (
 )
 from referencing import Registry, Resource
 
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-def _construct(node: yaml.Node) -> object:
-    """Build the Python value of a composed node (parsing the text once, not twice)."""
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()
+from .manifests import check_objects
+from .yamlsource import YamlProblem, compose_documents, construct, key_line, node_line
 
 
 @dataclass(frozen=True)
@@ -225,60 +217,34 @@ def schema_errors(document: dict, version: str) -> list[tuple[list, str]]:
     return problems
 
 
-def _node_line(node: yaml.Node, path: list) -> int:
-    """Return the 1-based line of the node at `path` (or of the deepest node that exists)."""
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            child = node.value[part]
-        else:
-            child = None
-        if child is None:
-            break
-        node = child
-    return node.start_mark.line + 1
-
-
-def _key_line(node: yaml.Node, path: list) -> int:
-    """Return the line of the key named by the last part of `path` (for unknown fields)."""
-    parent = node
-    for part in path[:-1]:
-        if isinstance(parent, yaml.MappingNode):
-            parent = next((v for k, v in parent.value if k.value == part), parent)
-        elif isinstance(parent, yaml.SequenceNode) and isinstance(part, int):
-            parent = parent.value[part] if part < len(parent.value) else parent
-    if path and isinstance(parent, yaml.MappingNode):
-        for key_node, _ in parent.value:
-            if key_node.value == path[-1]:
-                return key_node.start_mark.line + 1
-    return parent.start_mark.line + 1
-
-
 def validate_manifest_text(
     text: str, versions: list[str] | None = None, *, line_offset: int = 0
 ) -> tuple[list[dict], list[ManifestProblem]]:
-    """Parse and strictly validate a manifest text (one or more documents) for each version.
+    """Check a manifest text (one or more documents) as the API server would, for each version.
 
-    Returns the parsed documents and every problem, each with the line it points at. An error
-    found in several versions is reported once, naming the versions.
+    The one entry point for manifests: snippets (loader, admin, `loadbanks --check`) and learners'
+    answers to yaml exercises. It reports duplicate keys, strict-schema errors (an error found in
+    several versions once, naming the versions) and the API server's own rules beyond the schema
+    (`manifests.check_objects`), each with the line it points at. Returns the parsed documents and
+    the problems, sorted by line.
     """
     versions = versions or configured_versions()
     try:
-        nodes = [node for node in yaml.compose_all(text, Loader=SAFE_LOADER) if node is not None]
-        documents = [_construct(node) for node in nodes]
+        nodes, duplicates = compose_documents(text)
+        documents = [construct(node) for node in nodes]
+    except YamlProblem as exc:
+        line = exc.line + line_offset if exc.line is not None else None
+        return [], [ManifestProblem(line, exc.message)]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
-        line = min(mark.line + 1, max(last_line, 1)) + line_offset if mark else None
-        reason = getattr(exc, "problem", None) or str(exc)
-        return [], [ManifestProblem(line, f"invalid YAML: {reason}")]
+        return [], [ManifestProblem(None, f"invalid YAML: {exc}")]
     if not documents:
         return [], [ManifestProblem(1 + line_offset, "holds no Kubernetes object")]
-    problems: list[ManifestProblem] = []
-    for node, document in zip(nodes, documents, strict=True):
+    problems: list[ManifestProblem] = [
+        ManifestProblem(line + line_offset, f"{field_path(path)}: duplicate key {key!r}")
+        for line, key, path in duplicates
+    ]
+    checkable: list[int] = []
+    for index, (node, document) in enumerate(zip(nodes, documents, strict=True)):
         start = node.start_mark.line + 1 + line_offset
         if not isinstance(document, dict):
             problems.append(
@@ -291,15 +257,19 @@ def validate_manifest_text(
                 ManifestProblem(start, f"not a Kubernetes object: no {' and no '.join(missing)}")
             )
             continue
+        checkable.append(index)
         found: dict[tuple[int, str], list[str]] = {}
         for version in versions:
             for path, reason in schema_errors(document, version):
-                if reason == "unknown field":
-                    line = _key_line(node, path)
-                else:
-                    line = _node_line(node, path)
+                unknown = reason == "unknown field"
+                line = key_line(node, path) if unknown else node_line(node, path)
                 message = f"{field_path(path)}: {reason}"
                 found.setdefault((line + line_offset, message), []).append(version)
         for (line, message), in_versions in sorted(found.items()):
             problems.append(ManifestProblem(line, f"{message} ({', '.join(in_versions)})"))
+    objects = [documents[i] if i in checkable else None for i in range(len(documents))]
+    for index, path, message in check_objects(objects):
+        line = node_line(nodes[index], path) + line_offset
+        problems.append(ManifestProblem(line, f"{field_path(path)}: {message}"))
+    problems.sort(key=lambda problem: problem.line or 0)
     return documents, problems

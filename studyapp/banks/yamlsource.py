@@ -1,4 +1,8 @@
-"""Reading YAML while keeping the line of every node, so errors can say `path:line`."""
+"""Reading YAML while keeping the line of every node, so errors can say `path:line`.
+
+Every YAML the app reads (bank files, topics, snippet manifests, learners' manifests) is parsed
+here, with libyaml's safe loader, and every mapping is checked for duplicate keys.
+"""
 
 from __future__ import annotations
 
@@ -125,3 +129,106 @@ def line_of(container: Any, key: Any) -> int | None:
 def line_of_node(value: Any) -> int | None:
     """Return the line where a mapping or sequence read from YAML starts, else None."""
     return getattr(value, "line", None)
+
+
+def normalize_newlines(text: str) -> str:
+    """Return text with LF line endings and exactly one final newline (empty text stays empty)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return ""
+    return text.rstrip("\n") + "\n"
+
+
+def compose_documents(text: str) -> tuple[list[yaml.Node], list[tuple[int, str, list]]]:
+    """Return the node tree of every document of a YAML stream and its duplicate keys.
+
+    Each duplicate is (line, key, path of the mapping that holds it). Empty documents are left
+    out. Raises YamlProblem with the line of a syntax error.
+    """
+    loader = _BaseLoader(text)
+    nodes: list[yaml.Node] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                nodes.append(node)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise YamlProblem(
+            line, f"invalid YAML: character {exc.character!r} is not allowed"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        last_line = max(text.count("\n") + (0 if text.endswith("\n") else 1), 1)
+        line = min(mark.line + 1, last_line) if mark else None
+        raise YamlProblem(line, f"invalid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(None, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    duplicates = [dup for node in nodes for dup in _node_duplicates(node)]
+    return nodes, duplicates
+
+
+def _node_duplicates(root: yaml.Node) -> list[tuple[int, str, list]]:
+    """Return the duplicate keys of every mapping under a node (walked without recursion)."""
+    found: list[tuple[int, str, list]] = []
+    stack: list[tuple[yaml.Node, list]] = [(root, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else None
+                if key is not None and key != "<<":
+                    if key in seen:
+                        found.append((key_node.start_mark.line + 1, key, path))
+                    seen.add(key)
+                stack.append((value_node, [*path, key]))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, [*path, i]) for i, child in enumerate(node.value))
+    return sorted(found, key=lambda dup: dup[0])
+
+
+def construct(node: yaml.Node) -> Any:
+    """Return the Python value of a composed node (the text is parsed once, not twice)."""
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        # The last of duplicate keys wins, as in the constructed value.
+        matches = [v for k, v in node.value if getattr(k, "value", None) == part]
+        return matches[-1] if matches else None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def node_line(node: yaml.Node, path: list | tuple) -> int:
+    """Return the 1-based line of the node at `path` (or of the deepest node that exists)."""
+    for part in path:
+        child = _child(node, part)
+        if child is None:
+            break
+        node = child
+    return node.start_mark.line + 1
+
+
+def key_line(node: yaml.Node, path: list | tuple) -> int:
+    """Return the line of the key named by the last part of `path` (for unknown fields)."""
+    parent = node
+    for part in path[:-1]:
+        child = _child(parent, part)
+        if child is None:
+            return parent.start_mark.line + 1
+        parent = child
+    if path and isinstance(parent, yaml.MappingNode):
+        for key_node, _ in reversed(parent.value):
+            if key_node.value == path[-1]:
+                return key_node.start_mark.line + 1
+    return parent.start_mark.line + 1

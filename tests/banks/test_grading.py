@@ -133,8 +133,15 @@ def test_yaml_reports_schema_errors_with_field_paths_and_failed_checks():
     assert wrong_type.feedback == (
         "line 10: spec.ports[0].nodePort: 'eighty' is not of type 'integer' (1.37)",
     )
-    failed = grade(YAML, [SERVICE.replace("{port}", "8080").replace("NodePort", "ClusterIP")])
+    failed = grade(
+        YAML, [SERVICE.replace("      nodePort: {port}\n", "").replace("NodePort", "ClusterIP")]
+    )
     assert failed.feedback == ("Make it a NodePort Service.", "Use a nodePort in 30000-32767.")
+    rejected = grade(YAML, [SERVICE.replace("{port}", "8080").replace("NodePort", "ClusterIP")])
+    assert rejected.feedback == (
+        "line 10: spec.ports[0].nodePort: 8080 is out of range: must be between 30000 and 32767",
+        "line 10: spec.ports[0].nodePort: may not be used when the Service type is ClusterIP",
+    )
     assert grade(YAML, ["kind: [unclosed"]).feedback[0].startswith("line 1: invalid YAML")
 
 
