@@ -9,6 +9,7 @@ from django.utils import timezone as _timezone
 
 from studyapp.accounts.models import Invite, Membership, Team, User
 from studyapp.assessments.models import Assessment, AssessmentItem
+from studyapp.banks.kubernetes import rules_id
 from studyapp.banks.models import Bank, Choice, Question, Snippet, Topic
 
 
@@ -50,6 +51,7 @@ class SnippetFactory(factory.django.DjangoModelFactory):
     content = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n"
     kinds = ["Pod"]
     validated_versions = factory.LazyFunction(lambda: ["1.35", "1.36", "1.37"])
+    validation_rules = factory.LazyFunction(rules_id)
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):

@@ -14,9 +14,10 @@ from django.utils.safestring import SafeString, mark_safe
 from studyapp.core.markdown import render_markdown
 
 from .format import ID_RE, question_to_data, validate_question_data
-from .kubernetes import configured_versions, validate_manifest_text
+from .kubernetes import configured_versions, rules_id, validate_manifest_text
 from .loading import renumber_study_order
-from .models import Bank, Choice, Question, Snippet, Topic
+from .models import Bank, Choice, Question, Snippet, SourceFile, Topic
+from .yamlsource import normalize_newlines
 
 ID_HELP = "Lowercase letters, digits and dashes; never reuse an id."
 
@@ -74,12 +75,15 @@ class SnippetForm(forms.ModelForm):
         return out
 
     def clean_content(self) -> str:
-        content = self.cleaned_data["content"]
+        # Browsers send CRLF: stored, served and exported bytes are LF with a final newline.
+        content = normalize_newlines(self.cleaned_data["content"])
         documents, problems = validate_manifest_text(content)
         if problems:
-            raise ValidationError([f"line {p.line}: {p.message}" for p in problems])
+            where = self.cleaned_data.get("file") or "manifest"
+            raise ValidationError([f"{where}:{p.line or 1}: {p.message}" for p in problems])
         self.instance.kinds = [str(doc.get("kind")) for doc in documents]
         self.instance.validated_versions = configured_versions()
+        self.instance.validation_rules = rules_id()
         return content
 
 
@@ -89,7 +93,7 @@ class SnippetAdmin(admin.ModelAdmin):
     list_display = ["slug", "title", "bank", "kinds", "is_retired"]
     list_filter = ["bank", "is_retired"]
     search_fields = ["slug", "title", "content"]
-    readonly_fields = ["kinds", "validated_versions"]
+    readonly_fields = ["kinds", "validated_versions", "validation_rules"]
 
 
 class ChoiceInlineFormSet(forms.BaseInlineFormSet):
@@ -97,6 +101,11 @@ class ChoiceInlineFormSet(forms.BaseInlineFormSet):
 
     def clean(self) -> None:
         super().clean()
+        for form in self.forms:
+            for name in ("text", "why"):
+                value = getattr(form, "cleaned_data", {}).get(name)
+                if isinstance(value, str):
+                    form.cleaned_data[name] = value.replace("\r\n", "\n").replace("\r", "\n")
         question: Question = self.instance
         if any(self.errors) or not question.type:
             return
@@ -142,8 +151,14 @@ class QuestionForm(forms.ModelForm):
     def clean_slug(self) -> str:
         return _check_id(self.cleaned_data["slug"])
 
+    text_fields = ("prompt", "explanation", "answer", "pattern", "starter", "solution")
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        for name in self.text_fields:
+            # Browsers send CRLF: keep LF, so an export writes what a file would hold.
+            if isinstance(cleaned.get(name), str):
+                cleaned[name] = cleaned[name].replace("\r\n", "\n").replace("\r", "\n")
         for name in self.list_fields:
             value = cleaned.get(name)
             if value is None:
@@ -201,3 +216,17 @@ class QuestionAdmin(RenumbersStudyOrder, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201 - Django's signature
         return super().get_queryset(request).select_related("topic", "bank")
+
+
+@admin.register(SourceFile)
+class SourceFileAdmin(admin.ModelAdmin):
+    """The text each content file had when last loaded (what `exportbanks` patches); read-only."""
+
+    list_display = ["path", "bank", "updated_at"]
+    readonly_fields = ["path", "bank", "text", "updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

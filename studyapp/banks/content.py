@@ -21,7 +21,7 @@ from .format import (
     parse_topics,
 )
 from .kubernetes import configured_versions, validate_manifest_text
-from .yamlsource import YamlProblem, load_yaml
+from .yamlsource import YamlProblem, load_yaml, normalize_newlines
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,9 @@ class Content:
     banks: list[BankSpec] = field(default_factory=list)
     snippets: list[SnippetFile] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+    # The text of each file read, by bank slug ("" for topics.yaml): (path in the content
+    # folder, text with LF line endings), kept so an export writes back only what changed.
+    sources: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def questions(self) -> list[QuestionSpec]:
@@ -99,21 +102,32 @@ def _read_text(path: Path, errors: list[BankError]) -> str | None:
         return None
 
 
-def _read_yaml(path: Path, errors: list[BankError]) -> tuple[bool, object]:
+def _read_yaml(path: Path, errors: list[BankError]) -> tuple[bool, object, str]:
     text = _read_text(path, errors)
     if text is None:
-        return False, None
+        return False, None, ""
     try:
         data, duplicates = load_yaml(text)
     except YamlProblem as exc:
         errors.append(BankError(str(path), exc.line, exc.message))
-        return False, None
+        return False, None, text
     for line, key in duplicates:
         errors.append(BankError(str(path), line, f"duplicate key '{key}'"))
     if data is None:
         errors.append(BankError(str(path), 1, "the file is empty"))
-        return False, None
-    return True, data
+        return False, None, text
+    return True, data, text
+
+
+def _relative(path: Path, root: Path, folder: str) -> str:
+    """Return where a file lives in its content folder (`banks/<name>` for a bank file)."""
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        relative = path.name
+    if folder and not relative.startswith(f"{folder}/"):
+        relative = f"{folder}/{path.name}"
+    return relative
 
 
 def read_content(
@@ -141,10 +155,11 @@ def read_content(
 
     content = Content(roots=whole_roots)
     topic_lines: dict[str, str] = {}
-    for path, _root in topics_files:
-        ok, data = _read_yaml(path, errors)
+    for path, root in topics_files:
+        ok, data, text = _read_yaml(path, errors)
         if not ok:
             continue
+        content.sources[""] = (_relative(path, root, ""), normalize_newlines(text))
         topics, problems = parse_topics(data, str(path))
         errors.extend(problems)
         for topic in topics:
@@ -163,7 +178,7 @@ def read_content(
 
     roots: dict[str, Path] = {}
     for path, root in bank_files:
-        ok, data = _read_yaml(path, errors)
+        ok, data, text = _read_yaml(path, errors)
         if not ok:
             continue
         bank, problems = parse_bank(data, str(path))
@@ -171,6 +186,11 @@ def read_content(
         if bank is not None:
             content.banks.append(bank)
             roots[bank.path] = root
+            if bank.slug:
+                content.sources[bank.slug] = (
+                    _relative(path, root, "banks"),
+                    normalize_newlines(text),
+                )
 
     _check_references(content, errors, known_topics | set(topic_lines), known_snippets)
     _read_snippets(content, roots, errors, versions, validated or {})
@@ -260,6 +280,8 @@ def _read_snippets(
             text = _read_text(path, errors)
             if text is None:
                 continue
+            # Stored, served and exported as LF with one final newline, whatever the file had.
+            text = normalize_newlines(text)
             known = validated.get(snippet.id)
             if known and known[0] == text and set(versions) <= set(known[1]):
                 content.snippets.append(SnippetFile(snippet, bank.slug, text, tuple(known[2])))

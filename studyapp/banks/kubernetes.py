@@ -29,7 +29,7 @@ from kubernetes_validate.utils import (
 )
 from referencing import Registry, Resource
 
-from .manifests import check_objects
+from .manifests import RULES_VERSION, check_objects
 from .yamlsource import YamlProblem, compose_documents, construct, key_line, node_line
 
 
@@ -106,6 +106,33 @@ def crd_source(api_version: str) -> str:
             source = document["source"]
             return f"{source['project'].split(' (')[0]} {source['bundle']} ({source['channel']})"
     return ""
+
+
+def rules_id() -> str:
+    """Return what a validation checks (the rules version and the CRD schemas' bundles).
+
+    A snippet stored with another id was checked under other rules and is checked again.
+    """
+    bundles = sorted({document["source"]["bundle"] for document, _ in crd_schemas().values()})
+    return f"rules {RULES_VERSION}; CRD schemas {', '.join(bundles)}"
+
+
+def checks_summary(kinds: list[str] | tuple[str, ...]) -> list[str]:
+    """Return, in words, what validating objects of these kinds checked (for the snippet page)."""
+    crd_kinds = {key.rsplit("/", 1)[1]: key for key in crd_schemas()}
+    lines = []
+    builtin = [kind for kind in kinds if kind not in crd_kinds]
+    if builtin:
+        lines.append("the Kubernetes API schema, strictly (no unknown fields)")
+    for source in sorted({crd_source(crd_kinds[k].rsplit("/", 1)[0]) for k in kinds
+                          if k in crd_kinds}):  # fmt: skip
+        lines.append(f"the {source} CRD schema")
+    lines.append(
+        "the API server's rules beyond the schema: quantities, enum values, port and replica "
+        "ranges, names and labels, duplicate keys, selectors matching their Pods, named ports, "
+        "backend Services and volumes that exist"
+    )
+    return lines
 
 
 def _crd_validator(

@@ -12,8 +12,8 @@ from django.db import transaction
 
 from .content import Content, SnippetFile
 from .format import QUESTION_TYPES, QuestionSpec
-from .kubernetes import configured_versions
-from .models import Bank, Choice, Question, Snippet, Topic
+from .kubernetes import configured_versions, rules_id
+from .models import Bank, Choice, Question, Snippet, SourceFile, Topic
 
 
 @dataclass
@@ -109,6 +109,7 @@ def _snippet_values(snippet: SnippetFile, bank: Bank, versions: list[str]) -> di
         "content": snippet.content,
         "kinds": list(snippet.kinds),
         "validated_versions": list(versions),
+        "validation_rules": rules_id(),
         "is_retired": False,
     }
 
@@ -204,7 +205,29 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
     _load_questions(content, report, banks, topics, snippets, in_scope, write)
     if write:
         renumber_study_order()
+        _keep_sources(content, banks)
     return report
+
+
+def _keep_sources(content: Content, banks: dict[str, Bank]) -> None:
+    """Store the text of every file read, so an export writes back only what the database
+    changed. Not a change of the content: the report does not count it."""
+    existing = {
+        source.bank_id: source for source in SourceFile.objects.filter(bank__slug__in=banks)
+    }
+    for slug, (path, text) in content.sources.items():
+        if slug == "":
+            SourceFile.objects.update_or_create(bank=None, path=path, defaults={"text": text})
+            continue
+        bank = banks.get(slug)
+        if bank is None:
+            continue
+        source = existing.get(bank.pk)
+        if source is None:
+            SourceFile.objects.create(bank=bank, path=path, text=text)
+        elif (source.path, source.text) != (path, text):
+            source.path, source.text = path, text
+            source.save(update_fields=["path", "text", "updated_at"])
 
 
 def renumber_study_order() -> int:

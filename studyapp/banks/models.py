@@ -48,6 +48,27 @@ class Bank(models.Model):
         return self.title
 
 
+class SourceFile(models.Model):
+    """A content file's text as last loaded, so `exportbanks` can write back only what changed."""
+
+    path = models.CharField(max_length=300, help_text="Relative to the content folder.")
+    bank = models.OneToOneField(
+        Bank, on_delete=models.CASCADE, null=True, blank=True, related_name="source_file"
+    )
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["path"], condition=Q(bank__isnull=True), name="sourcefile_topics_path_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+
 class SnippetQuerySet(models.QuerySet):
     def active(self) -> SnippetQuerySet:
         return self.filter(is_retired=False)
@@ -66,6 +87,9 @@ class Snippet(models.Model):
     content = models.TextField(help_text="The manifest, exactly as served.")
     kinds = models.JSONField(default=list, blank=True)
     validated_versions = models.JSONField(default=list, blank=True)
+    validation_rules = models.CharField(
+        max_length=100, blank=True, help_text="Which rules it passed (see kubernetes.rules_id)."
+    )
     is_retired = models.BooleanField(default=False)
 
     objects = SnippetQuerySet.as_manager()

@@ -8,14 +8,14 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from studyapp.core.http import HtmxHttpRequest
 
 from . import selectors
 from .format import TryStep
 from .highlight import highlight_yaml
-from .kubernetes import configured_versions
+from .kubernetes import checks_summary, configured_versions, rules_id
 
 SNIPPET_PATH_RE = re.compile(r"(?<![\w/.-])(?:\./)?(?:content/)?snippets/([a-z0-9-]+)\.yaml")
 
@@ -55,18 +55,20 @@ def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
         "raw_url": raw_url,
         "highlighted": mark_safe(highlight_yaml(snippet.content)),  # noqa: S308 - Pygments escapes
         "validation": [(v, v in snippet.validated_versions) for v in versions],
+        "checked": checks_summary(snippet.kinds),
+        "checked_now": snippet.validation_rules == rules_id(),
         "steps": steps,
     }
     return TemplateResponse(request, "banks/snippet_detail.html", context)
 
 
-@require_GET
+@require_safe
 def snippet_raw(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """The snippet's exact bytes as text/yaml, for `kubectl apply -f <url>`."""
+    """The snippet's exact stored bytes as text/yaml, for `kubectl apply -f <url>` (GET or HEAD)."""
     snippet, _ = selectors.snippet_detail(slug)
-    response = HttpResponse(
-        snippet.content.encode("utf-8"), content_type="text/yaml; charset=utf-8"
-    )
+    body = snippet.content.encode("utf-8")
+    response = HttpResponse(body, content_type="text/yaml; charset=utf-8")
+    response["Content-Length"] = str(len(body))
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="{snippet.slug}.yaml"'
     return response

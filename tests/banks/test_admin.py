@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from studyapp.banks.kubernetes import rules_id
 from studyapp.banks.models import Question, Snippet
 from studyapp.study import selectors
 from tests.factories import (
@@ -112,13 +113,53 @@ def test_invalid_snippet_cannot_be_saved(admin_client):
     response = admin_client.post("/admin/banks/snippet/add/", data)
     assert response.status_code == 200
     assert (
-        "line 7: spec.ports[0].port: &#x27;eighty&#x27; is not of type" in response.content.decode()
+        "snippets/bad-snippet.yaml:7: spec.ports[0].port: &#x27;eighty&#x27; is not of type"
+        in response.content.decode()
     )
     assert not Snippet.objects.exists()
     data["content"] = data["content"].replace("eighty", "80")
     assert admin_client.post("/admin/banks/snippet/add/", data).status_code == 302
     snippet = Snippet.objects.get()
     assert snippet.kinds == ["Service"] and snippet.validated_versions
+    assert snippet.validation_rules == rules_id()
+
+
+def test_admin_rejects_what_the_api_server_rejects_with_the_line(admin_client):
+    bank = BankFactory()
+    data = {
+        "slug": "pod", "bank": bank.pk, "file": "snippets/pod.yaml", "title": "A Pod",
+        "try_steps": "[]",
+        "content": (
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+            "    - name: app\n      name: web\n      image: nginx\n"
+            "      imagePullPolicy: Sometimes\n      resources:\n        requests:\n"
+            "          cpu: lots\n"
+        ),
+    }  # fmt: skip
+    page = admin_client.post("/admin/banks/snippet/add/", data).content.decode()
+    assert "snippets/pod.yaml:8: spec.containers[0]: duplicate key &#x27;name&#x27;" in page
+    assert "snippets/pod.yaml:10: spec.containers[0].imagePullPolicy: unsupported value" in page
+    assert (
+        "snippets/pod.yaml:13: spec.containers[0].resources.requests.cpu: &#x27;lots&#x27;" in page
+    )
+    assert not Snippet.objects.exists()
+
+
+def test_a_snippet_saved_with_crlf_is_stored_and_served_as_lf(admin_client, client):
+    bank = BankFactory()
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  a: b"
+    data = {
+        "slug": "crlf", "bank": bank.pk, "file": "snippets/crlf.yaml", "title": "CRLF",
+        "try_steps": "[]", "content": manifest.replace("\n", "\r\n"),
+    }  # fmt: skip
+    assert admin_client.post("/admin/banks/snippet/add/", data).status_code == 302
+    snippet = Snippet.objects.get()
+    assert snippet.content == manifest + "\n"
+    raw = client.get("/snippets/crlf.yaml")
+    assert raw.content == (manifest + "\n").encode()
+    head = client.head("/snippets/crlf.yaml")
+    assert head.status_code == 200
+    assert head["Content-Length"] == str(len(manifest) + 1)
 
 
 def test_changelist_filters_search_and_preview(admin_client):
