@@ -104,7 +104,8 @@ def test_import_turns_basic_and_cloze_into_sanitized_questions(example, tmp_path
     out = StringIO()
     call_command("importapkg", str(deck), "--bank", "outside", "--topic", "services", stdout=out)
     text = out.getvalue()
-    assert "Imported 2 questions into bank 'outside'" in text and "skipped 3" in text
+    assert "Preview. Bank 'outside' (would be created): 2 would be created" in text
+    assert "3 skipped" in text and "Done. Bank 'outside': 2 created" in text
     assert "uses media files" in text and "empty" in text and "neither Basic nor Cloze" in text
     bank = Bank.objects.get(slug="outside")
     basic = bank.questions.get(type="flashcard")
@@ -119,17 +120,18 @@ def test_import_turns_basic_and_cloze_into_sanitized_questions(example, tmp_path
     # importing again changes nothing
     again = StringIO()
     call_command("importapkg", str(deck), "--bank", "outside", "--topic", "services", stdout=again)
-    assert "nothing changed" in again.getvalue()
+    assert "2 unchanged" in again.getvalue() and "Nothing to do" in again.getvalue()
     assert bank.questions.count() == 2
 
 
-def test_our_own_export_imports_back(example, tmp_path):
+def test_our_own_export_into_another_bank_stays_with_its_questions(example, tmp_path):
     deck = tmp_path / "ours.apkg"
     build_package(questions_for_export(bank_slug="example"), deck)
     out = StringIO()
     call_command("importapkg", str(deck), "--bank", "reimported", stdout=out)
-    assert "Imported 8 questions" in out.getvalue()
-    assert Bank.objects.get(slug="reimported").questions.filter(type="cloze").count() == 1
+    assert "0 would be created, 0 would be updated, 8 unchanged" in out.getvalue()
+    assert not Bank.objects.filter(slug="reimported").exists()
+    assert Question.objects.filter(bank__slug="example", is_retired=False).count() == 8
 
 
 def test_import_refuses_what_is_not_a_deck(example, tmp_path):
@@ -159,7 +161,14 @@ def test_admin_import_page(client, example, tmp_path, django_user_model):
     assert client.get("/admin/banks/bank/import-anki/").status_code == 200
     with deck.open("rb") as handle:
         topic = Bank.objects.get(slug="example").topic_id
-        response = client.post("/admin/banks/bank/import-anki/",
-                               {"deck": handle, "bank": "from-admin", "topic": topic})  # fmt: skip
+        preview = client.post("/admin/banks/bank/import-anki/",
+                              {"deck": handle, "bank": "from-admin", "topic": topic})  # fmt: skip
+    assert preview.status_code == 200
+    assert "2 would be created" in preview.content.decode()
+    assert not Bank.objects.filter(slug="from-admin").exists()  # a preview writes nothing
+    confirm = preview.context["confirm"]
+    data = {name: field.value() for name, field in ((f.name, f) for f in confirm)}
+    data = {k: ("" if v is None else v) for k, v in data.items() if k != "confirm_retire"}
+    response = client.post("/admin/banks/bank/import-anki/", {**data, "step": "import"})
     assert response.status_code == 302
     assert Bank.objects.get(slug="from-admin").questions.count() == 2
