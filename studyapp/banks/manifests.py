@@ -773,11 +773,14 @@ def _check_gateway(checker: _Checker, document: dict, spec: dict) -> None:
         if protocol in ("HTTP", "TCP", "UDP") and "tls" in listener:
             checker.add([*where, "tls"], f"tls must not be specified for protocol {protocol}")
         tls = _mapping(listener.get("tls"))
-        if protocol in ("HTTPS", "TLS") and not tls:
-            checker.add(where, f"tls is required for protocol {protocol}")
+        if protocol == "TLS" and not tls.get("mode"):
+            checker.add(where, "tls mode must be set for protocol TLS")
+        if protocol == "HTTPS" and tls.get("mode") == "Passthrough":
+            checker.add([*where, "tls", "mode"], "tls mode must be Terminate for protocol HTTPS")
+        terminate = tls.get("mode", "Terminate") == "Terminate"
         if (
-            tls.get("mode", "Terminate") == "Terminate"
-            and protocol in ("HTTPS", "TLS")
+            "tls" in listener
+            and terminate
             and not (tls.get("certificateRefs") or tls.get("options"))
         ):
             checker.add(
@@ -951,8 +954,9 @@ def _check_ingress_backends(
         number, port_name = port.get("number"), port.get("name")
         if not _service_has_port(service, number, port_name):
             shown = number if number is not None else repr(port_name)
+            leaf = "number" if number is not None else "name"
             checker.add(
-                [*where, "service", "port"],
+                [*where, "service", "port", leaf],
                 f"Service {name!r} in this manifest has no port {shown}",
             )
 

@@ -210,13 +210,26 @@ def _child(node: yaml.Node, part: Any) -> yaml.Node | None:
 
 
 def node_line(node: yaml.Node, path: list | tuple) -> int:
-    """Return the 1-based line of the node at `path` (or of the deepest node that exists)."""
+    """Return the 1-based line of the node at `path` (or of the deepest node that exists).
+
+    A block mapping or list under a key is reported at its key's line (`tls:`), not at its
+    first entry.
+    """
+    line = node.start_mark.line + 1
     for part in path:
         child = _child(node, part)
         if child is None:
             break
+        line = child.start_mark.line + 1
+        if (
+            isinstance(node, yaml.MappingNode)
+            and isinstance(child, yaml.MappingNode | yaml.SequenceNode)
+            and not child.flow_style
+        ):
+            key = next(k for k, v in node.value if v is child)
+            line = key.start_mark.line + 1
         node = child
-    return node.start_mark.line + 1
+    return line
 
 
 def key_line(node: yaml.Node, path: list | tuple) -> int:

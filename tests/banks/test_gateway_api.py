@@ -223,3 +223,57 @@ def test_metadata_of_a_crd_kind_is_checked_like_any_object():
     text = GATEWAY.replace("  name: cart\n", "  name: cart\n  label:\n    app: cart\n")
     _, problems = validate_manifest_text(text, ["1.37"])
     assert [(p.line, p.message) for p in problems] == [(34, "metadata.label: unknown field (1.37)")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "      protocol: HTTP\n      port: 80\n",
+            "      protocol: HTTP\n      port: 80\n      tls:\n        mode: Terminate\n        certificateRefs: [{name: c}]\n",
+            18,
+            "spec.listeners[0].tls: tls must not be specified for protocol HTTP",
+        ),
+        (
+            "    - name: https\n",
+            "    - name: http\n",
+            21,
+            "spec.listeners[1].name: Listener name must be unique within the Gateway",
+        ),
+        (
+            "        certificateRefs:\n          - name: shop-cert\n",
+            "",
+            25,
+            "spec.listeners[1].tls: certificateRefs or options must be specified when mode is Terminate",
+        ),
+        (
+            "        mode: Terminate",
+            "        mode: Passthrough",
+            26,
+            "spec.listeners[1].tls.mode: tls mode must be Terminate for protocol HTTPS",
+        ),
+        (
+            "            value: /cart",
+            "            value: cart",
+            43,
+            "spec.rules[0].matches[0].path.value: value must be an absolute path",
+        ),
+        (
+            "          requestHeaderModifier:\n            set:\n              - name: x-from\n                value: gateway\n",
+            "",
+            48,
+            "spec.rules[0].filters[0]: filter.requestHeaderModifier must be specified",
+        ),
+        (
+            "          port: 9000\n",
+            "",
+            76,
+            "spec.rules[0].backendRefs[0]: Must have port for Service reference",
+        ),
+    ],
+)
+def test_gateway_api_rules_beyond_the_schema(old, new, line, message):
+    text = GATEWAY.replace(old, new, 1)
+    assert text != GATEWAY
+    _, problems = validate_manifest_text(text, ["1.37"])
+    assert [(p.line, p.message.startswith(message)) for p in problems] == [(line, True)], problems

@@ -295,7 +295,7 @@ RULES = [
     (
         "      app: web\n  strategy",
         "      app: api\n  strategy",
-        "matchLabels",
+        "  selector:",
         "spec.selector: selector does not match template labels {app: web}",
     ),
     (
@@ -308,7 +308,7 @@ RULES = [
         "                  number: 80",
         "                  number: 8080",
         "number: 8080",
-        "spec.rules[0].http.paths[0].backend.service.port: Service 'web' in this manifest has no port 8080",
+        "spec.rules[0].http.paths[0].backend.service.port.number: Service 'web' in this manifest has no port 8080",
     ),
     (
         "          imagePullPolicy: IfNotPresent\n",
