@@ -47,6 +47,7 @@ class AnkiImportForm(forms.Form):
     topic = forms.ModelChoiceField(
         queryset=Topic.objects.all(),
         required=False,
+        empty_label="(the bank's topic)",
         help_text="The topic of new questions (default: the bank's). Questions Kubeprep exported "
         "keep their own bank and topic.",
     )
@@ -81,6 +82,9 @@ class ConfirmImportForm(forms.Form):
     confirm_retire = forms.BooleanField(
         required=False, label="Yes, retire the questions listed above"
     )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, label_suffix="", **kwargs)  # type: ignore[arg-type]
 
     def clean_bank(self) -> str:
         bank = self.cleaned_data["bank"]
