@@ -10,7 +10,10 @@ from studyapp.banks.exporting import export_banks
 
 
 class Command(BaseCommand):
-    help = "Write topics, banks and snippets from the database into OUT_DIR in the content format."
+    help = (
+        "Write topics, banks and snippets from the database into OUT_DIR in the content format: "
+        "loaded files come back byte for byte except where the database changed them."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out_dir", help="folder to write (created if missing)")
@@ -19,6 +22,8 @@ class Command(BaseCommand):
         counts = export_banks(Path(out_dir))
         self.stdout.write(
             f"Wrote {counts['topics']} topics, {counts['banks']} banks, {counts['questions']} "
-            f"questions and {counts['snippets']} snippets to {out_dir}. "
+            f"questions and {counts['snippets']} snippets to {out_dir}: {counts['patched']} "
+            f"files written back from their loaded text (changed only where the database "
+            f"differs), {counts['whole']} written whole. "
             f"Check them with: manage.py loadbanks --check {out_dir}"
         )
