@@ -27,7 +27,7 @@ from .format import (
     parse_bank,
     parse_topics,
 )
-from .yamlsource import YamlProblem, load_yaml
+from .yamlsource import YamlProblem, compose_documents, load_yaml
 
 
 class CannotPatch(Exception):
@@ -230,12 +230,12 @@ def patch_list(
 
 def _root(text: str) -> yaml.Node:
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise CannotPatch(f"the source does not parse: {exc}") from None
-    if node is None:
-        raise CannotPatch("an empty source")
-    return node
+        nodes, _ = compose_documents(text)
+    except YamlProblem as exc:
+        raise CannotPatch(f"the source does not parse: {exc.message}") from None
+    if len(nodes) != 1:
+        raise CannotPatch("the source is not one document")
+    return nodes[0]
 
 
 def _value_node(mapping: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
