@@ -36,7 +36,7 @@ test: install lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache
 
 # Benchmarks on this machine (PostgreSQL on 127.0.0.1), never timed assertions in tests; each
 # writes its summary under bench/, then bench/REPORT.md gathers them (about 30 minutes in all).

@@ -5,11 +5,18 @@ import os
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# A request still running after `timeout` seconds gets its worker killed and replaced: no single
+# request can hold a worker for longer (the slowest real request, the progress page of a heavy
+# learner, takes well under a second).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000  # recycle workers now and then
-max_requests_jitter = 200
+max_requests = 2000  # recycle workers now and then (bounds any slow growth in memory)
+max_requests_jitter = 200  # ...not all at once
+# Request line and headers as gunicorn's defaults, written down: bodies are capped by Django.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
 preload_app = True  # load Django once in the master: a recycled worker is a fork, not a boot
 accesslog = "-"
 errorlog = "-"

@@ -98,27 +98,46 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# SQLite as an embedded database done right:
+# - take the write lock when a transaction begins: concurrent writers (two tabs, autosave) then
+#   wait for each other instead of failing with "database is locked";
+# - wait up to 20 s for that lock (the busy timeout);
+# - write-ahead logging: readers never wait for the writer, and a commit appends to the log
+#   instead of rewriting pages; with synchronous=NORMAL it syncs at checkpoints, not at every
+#   commit (a power cut may lose the last commits, never corrupt the database);
+# - foreign keys enforced (Django turns them on for every connection as well).
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON",
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Take the write lock when a transaction begins: concurrent writers (two tabs, autosave)
-    # then wait for each other instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Request bodies a worker will read: the largest real one is an attempt submitted whole (50
+# questions, a 20,000-character manifest at most per yaml answer). Uploads (.apkg) stream to disk.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling: 5 failures for one username from one address lock it for 15 minutes.
+# Login throttling: 5 failures for one username from one client address lock that pair (never the
+# account for other clients) for 15 minutes. The client address comes from studyapp.core.clientip:
+# behind TRUSTED_PROXY_COUNT reverse proxies that append to X-Forwarded-For (1 for the Ingress in
+# production, see deploy/README.md), else REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+AXES_CLIENT_IP_CALLABLE = "studyapp.core.clientip.client_ip"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "1" if PRODUCTION else "0"))
 
 # A strict Content-Security-Policy: no inline scripts or styles, nothing from other hosts.
 CONTENT_SECURITY_POLICY = {

@@ -30,6 +30,11 @@ def _leads(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user, role=Membership.Role.LEAD)
 
 
+def in_attempt_team(user: User) -> QuerySet[Membership]:
+    """The user's membership in the team of the attempt at OuterRef (for an Exists filter)."""
+    return Membership.objects.filter(user=user, team_id=OuterRef("assessment__team_id"))
+
+
 def managed_assessments_queryset(user: User) -> QuerySet[Assessment]:
     """Assessments the user may build and see reports of: their teams' as a lead, all for staff."""
     assessments = Assessment.objects.all()
@@ -69,18 +74,21 @@ def get_assessment_to_take(user: User, pk: int) -> Assessment:
 
 
 def get_attempt_for(user: User, pk: int, *, to_answer: bool = False) -> Attempt:
-    """Return an attempt the user may see: their own, or any of a team they lead (staff: all).
+    """Return an attempt the user may see: their own while they are in its team, or any of a team
+    they lead (staff: all).
 
-    With `to_answer`, only the user's own attempt. 404 otherwise.
+    With `to_answer`, only the user's own attempt. 404 otherwise: someone removed from a team
+    loses their attempts there at once (saving, submitting, viewing).
     """
     if not user.is_authenticated:
         raise Http404("No such attempt.")
     attempts = Attempt.objects.select_related("assessment__team", "user").filter(pk=pk)
+    own = Q(user=user) & Exists(in_attempt_team(user))
     if to_answer:
-        attempts = attempts.filter(user=user)
+        attempts = attempts.filter(own)
     elif not user.is_staff:
         leads = _leads(user).filter(team_id=OuterRef("assessment__team_id"))
-        attempts = attempts.filter(Q(user=user) | Exists(leads))
+        attempts = attempts.filter(own | Exists(leads))
     attempt = attempts.first()
     if attempt is None:
         raise Http404("No such attempt.")
@@ -318,6 +326,7 @@ class MemberRow:
     started_at: datetime | None
     time_taken: timedelta | None
     attempt_id: int | None
+    is_former_member: bool = False
 
     @property
     def status_label(self) -> str:
@@ -356,7 +365,12 @@ def _best(attempts: list[Attempt]) -> Attempt | None:
 
 
 def _member_row(
-    user: User, attempts: list[Attempt], assessment: Assessment, now: datetime
+    user: User,
+    attempts: list[Attempt],
+    assessment: Assessment,
+    now: datetime,
+    *,
+    is_former_member: bool = False,
 ) -> MemberRow:
     best = _best(attempts)
     current = next((a for a in attempts if not a.is_submitted), None)
@@ -379,6 +393,7 @@ def _member_row(
         started_at=shown.started_at if shown else None,
         time_taken=best.time_taken if best else None,
         attempt_id=shown.pk if shown else None,
+        is_former_member=is_former_member,
     )
 
 
@@ -388,7 +403,7 @@ def _plain_prompt(prompt: str) -> str:
 
 
 def assessment_report(assessment: Assessment, now: datetime) -> Report:
-    """Return the per-member and per-question report of an assessment. Four queries.
+    """Return the per-member and per-question report of an assessment. Five queries.
 
     The item analysis reads each member's first submitted attempt: later attempts follow seeing
     the answers, and would make questions look easier than they are.
@@ -400,8 +415,17 @@ def assessment_report(assessment: Assessment, now: datetime) -> Report:
     for attempt in attempts:
         by_user[attempt.user_id].append(attempt)
         users.setdefault(attempt.user_id, attempt.user)
+    in_team = set(
+        Membership.objects.filter(team_id=assessment.team_id).values_list("user_id", flat=True)
+    )
     member_rows = [
-        _member_row(user, by_user.get(user.pk, []), assessment, now)
+        _member_row(
+            user,
+            by_user.get(user.pk, []),
+            assessment,
+            now,
+            is_former_member=user.pk not in in_team,
+        )
         for user in sorted(users.values(), key=lambda u: u.get_username())
     ]
 

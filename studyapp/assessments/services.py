@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Exists, F, Max, Q
 
 from studyapp.accounts.models import User
 from studyapp.banks.grading import grade
@@ -23,6 +23,7 @@ from studyapp.study.models import CardState
 from . import drawing
 from .answering import answer_from_form, is_untouched, present_marker
 from .models import Assessment, AssessmentItem, Attempt, AttemptQuestion
+from .selectors import in_attempt_team
 from .snapshots import spec_from_data, spec_to_data
 
 CHOICE_TYPES = ("single", "multi")
@@ -216,10 +217,12 @@ def start_attempt(
 
 
 def _locked_attempt(attempt_id: int, user: User) -> Attempt:
+    """Lock the user's attempt; refuse it once they are no longer in the assessment's team."""
     attempt = (
         Attempt.objects.select_for_update(of=("self",))
         .select_related("assessment")
         .filter(pk=attempt_id, user=user)
+        .filter(Exists(in_attempt_team(user)))
         .first()
     )
     if attempt is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import jmespath
 import jmespath.exceptions
+import regex
 
 from .format import QuestionSpec, cloze_deletions
 from .kubernetes import newest_version, validate_manifest_text
@@ -21,6 +22,9 @@ MAX_ANSWER_CHARS = 20_000
 # A short answer is short: capping it bounds the work of an author's regex (no catastrophic
 # backtracking on a pasted essay).
 MAX_SHORT_CHARS = 300
+# ...but length alone does not bound a pattern like `(a+)+b`, whose backtracking doubles with each
+# character: author patterns run under a time limit, and one that runs out matches nothing.
+PATTERN_TIMEOUT_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,17 @@ def normalize_text(text: str) -> str:
 
 def _collapse(text: str) -> str:
     return re.sub(r"\s+", " ", str(text)).strip()
+
+
+def pattern_matches(pattern: str, text: str) -> bool:
+    """Return whether an author's pattern matches all of the text (False when it takes too long)."""
+    try:
+        found = regex.fullmatch(
+            pattern, text, flags=regex.IGNORECASE, timeout=PATTERN_TIMEOUT_SECONDS
+        )
+    except (regex.error, TimeoutError):
+        return False
+    return found is not None
 
 
 def _as_list(answer: Any) -> list[str]:
@@ -104,12 +119,8 @@ def grade_short(question: QuestionSpec, answer: Any) -> Grade:
         return Grade(False, 0.0, (f"A short answer has at most {MAX_SHORT_CHARS} characters.",))
     if normalize_text(text) in {normalize_text(accepted) for accepted in question.answers}:
         return Grade(True, 1.0)
-    if question.pattern:
-        try:
-            if re.fullmatch(question.pattern, _collapse(text), flags=re.IGNORECASE):
-                return Grade(True, 1.0)
-        except re.error:
-            pass
+    if question.pattern and pattern_matches(question.pattern, _collapse(text)):
+        return Grade(True, 1.0)
     return Grade(False, 0.0)
 
 

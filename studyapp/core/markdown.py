@@ -1,7 +1,20 @@
-"""Markdown from bank authors, rendered and sanitized: bank text can never inject a script."""
+"""Markdown from bank authors and leads, rendered and sanitized: it can never inject a script,
+and no text can make rendering slow.
+
+Python-Markdown is quadratic or worse on some inputs (thousands of `[`, `<a `, nested `>` or list
+markers): 20,000 `[` took 79 s. Two bounds keep every render short:
+- every stored text has a length cap (`MAX_MARKDOWN_CHARS` at most; the loader, the forms and
+  the importers enforce the per-field caps with a message);
+- a text whose prose (outside fenced code) holds more of the costly constructs than any real
+  content does is shown as plain text, escaped, instead of being parsed (`is_hostile`).
+The worst case at the cap is measured by bench/markdown_worst.py.
+"""
 
 from __future__ import annotations
 
+import html
+import re
+from bisect import bisect_right
 from functools import lru_cache
 
 import markdown as markdown_lib
@@ -19,14 +32,92 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
+EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+
+# The longest text any field may hold; fields have their own, smaller caps (see MARKDOWN_CAPS).
+MAX_MARKDOWN_CHARS = 4000
+
+# How many of each costly construct the prose of one text may hold before it is shown as plain
+# text. The real content stays far below (its most: 3 `[` in one text).
+CONSTRUCT_LIMITS = {"[": 100, "<": 200, "|": 400, "`": 200, "\\": 400, "*_~": 400}
+MAX_NESTING = 8  # block quotes and list markers opened at the start of one line
+MAX_FENCES = 100  # lines that open or close fenced code
+
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_BLOCK_MARKER = re.compile(r"[ \t]*(?:>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))[ \t]?")
 
 
-@lru_cache(maxsize=8192)
+def _prose_lines(lines: list[str], fences: dict[str, list[int]]) -> list[str]:
+    """Return the lines outside closed fenced code blocks (unclosed fences are prose)."""
+    prose, number = [], 0
+    while number < len(lines):
+        match = _FENCE.match(lines[number])
+        if match:
+            mark = match.group(1)
+            later = fences[mark[0]]
+            close = next(
+                (
+                    other
+                    for other in later[bisect_right(later, number) :]
+                    if lines[other].lstrip(" ").startswith(mark)
+                ),
+                None,
+            )
+            if close is not None:
+                number = close + 1
+                continue
+        prose.append(lines[number])
+        number += 1
+    return prose
+
+
+def _nesting(line: str) -> int:
+    depth, position = 0, 0
+    while depth <= MAX_NESTING:
+        match = _BLOCK_MARKER.match(line, position)
+        if not match or match.end() == position:
+            break
+        depth, position = depth + 1, match.end()
+    return depth
+
+
+def is_hostile(text: str) -> bool:
+    """Return whether a text holds more costly markdown than real content ever does."""
+    lines = text.split("\n")
+    fences: dict[str, list[int]] = {}  # fence character -> numbers of the lines holding one
+    for number, line in enumerate(lines):
+        match = _FENCE.match(line)
+        if match:
+            fences.setdefault(match.group(1)[0], []).append(number)
+    if sum(len(numbers) for numbers in fences.values()) > MAX_FENCES:
+        return True
+    lines = _prose_lines(lines, fences)
+    prose = "\n".join(lines)
+    for characters, limit in CONSTRUCT_LIMITS.items():
+        if sum(prose.count(character) for character in characters) > limit:
+            return True
+    return any(_nesting(line) > MAX_NESTING for line in lines)
+
+
+def _plain(text: str) -> str:
+    paragraphs = [part for part in re.split(r"\n\s*\n", text) if part.strip()]
+    return "".join("<p>" + html.escape(part).replace("\n", "<br>") + "</p>" for part in paragraphs)
+
+
+# Bounded by count and, through the length cap, by size (at most about 30 MB).
+@lru_cache(maxsize=1024)
 def render_markdown(text: str) -> str:
-    """Return sanitized HTML for a markdown text (fenced code and tables enabled)."""
-    html = markdown_lib.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    """Return sanitized HTML for a markdown text (fenced code and tables enabled).
+
+    Text beyond MAX_MARKDOWN_CHARS, or holding more costly constructs than real content does,
+    is shown as plain text.
+    """
+    text = text or ""
+    if len(text) > MAX_MARKDOWN_CHARS or is_hostile(text):
+        return _plain(text)
+    rendered = markdown_lib.markdown(text, extensions=EXTENSIONS)
     return nh3.clean(
-        html,
+        rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},

@@ -616,3 +616,25 @@ def test_saving_a_question_the_attempt_does_not_have_is_404(client, assessment, 
         f"/assessments/attempts/{attempt.pk}/questions/99/", {"q99-present": "1"}, **HTMX
     )
     assert response.status_code == 404
+
+
+def test_a_removed_member_loses_their_attempts_at_once(client, assessment, lead, member):
+    attempt = started(client, assessment, member)
+    done = take(assessment, member_of(assessment.team, "finished"), set(GRADED_SLUGS))
+    assessment.team.memberships.filter(user__in=[done.user, member]).delete()
+
+    url = f"/assessments/attempts/{attempt.pk}/"
+    data = answers_for(attempt, right=set(GRADED_SLUGS))
+    assert client.get(url).status_code == 404
+    assert client.post(url + "save/", data).status_code == 404
+    assert client.post(url + "submit/", data).status_code == 404
+    with pytest.raises(services.AssessmentError):
+        services.submit_attempt(attempt_id=attempt.pk, user=member, now=NOW, data=data)
+    attempt.refresh_from_db()
+    assert attempt.submitted_at is None and not any(q.response for q in attempt.questions.all())
+
+    # The lead still reads the finished attempt of the member who left, marked as such.
+    html = login(client, lead).get(f"/assessments/{assessment.pk}/report/").content.decode()
+    row = next(line for line in html.split("<tr") if "finished" in line)
+    assert "former member" in row and "100%" in row
+    assert client.get(f"/assessments/attempts/{done.pk}/").status_code == 200

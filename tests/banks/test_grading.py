@@ -165,3 +165,19 @@ def test_a_long_answer_never_reaches_a_backtracking_pattern():
     verdict = grade(evil, ["a" * 5000])
     assert not verdict.is_correct and "at most 300 characters" in verdict.feedback[0]
     assert grade(evil, ["a" * 20 + "b"]).is_correct
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+b", r"(a|a)+b"])
+def test_a_backtracking_pattern_gives_up_within_its_time_limit(pattern):
+    """On 40 a's and no b these take 2**40 steps in a plain backtracking engine: they must end."""
+    import threading
+
+    evil = QuestionSpec(id="e", type="short", prompt="P", explanation="E", pattern=pattern)
+    verdicts = []
+    worker = threading.Thread(
+        target=lambda: verdicts.append(grade(evil, ["a" * 40 + "c"])), daemon=True
+    )
+    worker.start()
+    worker.join(timeout=30)  # a bound on termination, not a speed goal
+    assert not worker.is_alive(), "the pattern ran on: no time limit"
+    assert verdicts and not verdicts[0].is_correct

@@ -37,3 +37,46 @@ def test_links_get_safe_rel():
     html = render_markdown("[docs](https://kubernetes.io/docs/)")
     assert 'href="https://kubernetes.io/docs/"' in html
     assert "noopener" in html
+
+
+def _renders_within(text: str, seconds: float = 30) -> str:
+    """Render in a thread and give it a bound: a termination check, not a speed goal."""
+    import threading
+
+    out: list[str] = []
+    worker = threading.Thread(target=lambda: out.append(render_markdown(text)), daemon=True)
+    worker.start()
+    worker.join(timeout=seconds)
+    assert not worker.is_alive(), "rendering ran on"
+    return out[0]
+
+
+@pytest.mark.parametrize("unit", ["[", "[a](", "<a ", "> ", "1. ", "*a ", "`", "```\n````\n"])
+def test_costly_markdown_is_shown_as_plain_text(unit):
+    text = unit * (30_000 // len(unit))
+    html = _renders_within(text)
+    assert html.startswith("<p>") and "<a" not in html and "<blockquote" not in html
+
+
+def test_plain_text_fallback_is_escaped():
+    html = render_markdown("<script>alert(1)</script>" + "[" * 200)
+    assert "<script" not in html and "&lt;script&gt;" in html
+
+
+def test_code_blocks_may_hold_any_number_of_brackets():
+    manifest = "\n".join(f"  - [item-{i}, <value-{i}>]" for i in range(120))
+    html = render_markdown(
+        f"A [link](https://kubernetes.io/).\n\n```yaml\nlist:\n{manifest}\n```\n"
+    )
+    assert '<a href="https://kubernetes.io/"' in html and "<pre><code" in html
+    assert "&lt;value-119&gt;" in html
+
+
+def test_an_unclosed_fence_does_not_hide_prose_from_the_limits():
+    assert "<a" not in render_markdown("```\n" + "[a](b) " * 500)
+
+
+def test_deep_nesting_is_plain_text_and_shallow_nesting_renders():
+    assert "<blockquote>" not in render_markdown("> " * 20 + "deep")
+    assert render_markdown("> > quoted").count("<blockquote>") == 2
+    assert "<li>" in render_markdown("- one\n- two\n")

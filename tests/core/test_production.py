@@ -95,3 +95,35 @@ def test_dockerfile_passes_hadolint():
     assert result.returncode == 0, result.stdout
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "USER 10001" in dockerfile and dockerfile.count("FROM ") == 2
+
+
+@pytest.mark.django_db
+def test_sqlite_runs_in_wal_mode_with_normal_sync_foreign_keys_and_a_busy_timeout(tmp_path):
+    """A file database opened with the project's SQLite options, as `make run` opens db.sqlite3."""
+    from django.conf import settings as django_settings
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    wrapper = DatabaseWrapper(
+        {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(tmp_path / "db.sqlite3"),
+            "OPTIONS": dict(django_settings.SQLITE_OPTIONS),
+            "TIME_ZONE": None,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "AUTOCOMMIT": True,
+            "ATOMIC_REQUESTS": False,
+            "TEST": {},
+        },  # fmt: skip
+        alias="wal-check",
+    )
+    try:
+        with wrapper.cursor() as cursor:
+            pragmas = {
+                name: cursor.execute(f"PRAGMA {name}").fetchone()[0]
+                for name in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout")
+            }
+    finally:
+        wrapper.close()
+    assert pragmas == {"journal_mode": "wal", "synchronous": 1, "foreign_keys": 1,
+                       "busy_timeout": 20_000}  # fmt: skip

@@ -67,3 +67,53 @@ def test_htmx_posts_need_the_csrf_header(example):
     ok = client.post("/study/answer/", data, HTTP_HX_REQUEST="true", HTTP_X_CSRFTOKEN=token)
     assert ok.status_code == 200
     assert Question.objects.filter(pk=question).exists()
+
+
+def _login(client, username, password, forwarded_for):
+    return client.post(
+        "/accounts/login/",
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.0.0.7",  # the Ingress controller: the same for every client
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+
+
+def test_behind_the_ingress_a_flood_from_one_client_never_locks_the_account_for_others(
+    client, settings
+):
+    settings.TRUSTED_PROXY_COUNT = 1
+    UserFactory(username="ann", password="right-password-1")
+    # The attacker forges entries on the left; the Ingress appends the address it saw.
+    statuses = [
+        _login(client, "ann", "wrong", f"198.51.100.{i}, 203.0.113.9").status_code for i in range(6)
+    ]
+    assert statuses[-2:] == [429, 429]
+    assert _login(client, "ann", "right-password-1", "203.0.113.9").status_code == 429
+    # Ann, from her own address through the same proxy, still gets in.
+    assert _login(Client(), "ann", "right-password-1", "192.0.2.44").status_code == 302
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    UserFactory(username="ann", password="right-password-1")
+    for i in range(5):
+        _login(client, "ann", "wrong", f"198.51.100.{i}")  # a new forged address each time
+    assert _login(client, "ann", "right-password-1", "192.0.2.44").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("proxies", "chain", "expected"),
+    [
+        (1, "203.0.113.9", "203.0.113.9"),
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),
+        (2, "6.6.6.6, 203.0.113.9, 10.1.2.3", "203.0.113.9"),
+        (1, "", "10.0.0.7"),
+        (0, "203.0.113.9", "10.0.0.7"),
+    ],
+)
+def test_client_ip_is_the_address_our_outermost_proxy_wrote(rf, settings, proxies, chain, expected):
+    from studyapp.core.clientip import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.7", HTTP_X_FORWARDED_FOR=chain)
+    assert client_ip(request) == expected
