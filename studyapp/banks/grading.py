@@ -17,6 +17,7 @@ import regex
 
 from .format import QuestionSpec, cloze_deletions
 from .kubernetes import newest_version, validate_manifest_text
+from .yamlguard import ANSWER_LIMITS
 
 MAX_ANSWER_CHARS = 20_000
 # A short answer is short: capping it bounds the work of an author's regex (no catastrophic
@@ -174,7 +175,7 @@ def grade_yaml(question: QuestionSpec, answer: Any) -> Grade:
     if not text.strip():
         return Grade(False, 0.0, ("The manifest was empty.",))
     version = question.k8s_version or newest_version()
-    documents, problems = validate_manifest_text(text, [version])
+    documents, problems = validate_manifest_text(text, [version], limits=ANSWER_LIMITS)
     if problems:
         return Grade(False, 0.0, tuple(f"line {p.line}: {p.message}" for p in problems))
     if not question.all_documents and len(documents) != 1:

@@ -30,6 +30,7 @@ from kubernetes_validate.utils import (
 from referencing import Registry, Resource
 
 from .manifests import RULES_VERSION, check_objects
+from .yamlguard import CONTENT_LIMITS, YamlLimits
 from .yamlsource import YamlProblem, compose_documents, construct, key_line, node_line
 
 
@@ -245,7 +246,11 @@ def schema_errors(document: dict, version: str) -> list[tuple[list, str]]:
 
 
 def validate_manifest_text(
-    text: str, versions: list[str] | None = None, *, line_offset: int = 0
+    text: str,
+    versions: list[str] | None = None,
+    *,
+    line_offset: int = 0,
+    limits: YamlLimits = CONTENT_LIMITS,
 ) -> tuple[list[dict], list[ManifestProblem]]:
     """Check a manifest text (one or more documents) as the API server would, for each version.
 
@@ -253,11 +258,12 @@ def validate_manifest_text(
     answers to yaml exercises. It reports duplicate keys, strict-schema errors (an error found in
     several versions once, naming the versions) and the API server's own rules beyond the schema
     (`manifests.check_objects`), each with the line it points at. Returns the parsed documents and
-    the problems, sorted by line.
+    the problems, sorted by line. `limits` bound the YAML (ANSWER_LIMITS for learners' answers:
+    no aliases, 20,000 characters).
     """
     versions = versions or configured_versions()
     try:
-        nodes, duplicates = compose_documents(text)
+        nodes, duplicates = compose_documents(text, limits)
         documents = [construct(node) for node in nodes]
     except YamlProblem as exc:
         line = exc.line + line_offset if exc.line is not None else None

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from .yamlguard import CONTENT_LIMITS, YamlLimits, YamlTooLarge, check_yaml
+
 
 class LineDict(dict):
     """A mapping read from YAML: `line` where it starts and `key_lines`, the line of each key."""
@@ -88,11 +90,20 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
-def load_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
+def _check_limits(text: str, limits: YamlLimits) -> None:
+    try:
+        check_yaml(text, limits)
+    except YamlTooLarge as exc:
+        raise YamlProblem(exc.line, f"YAML refused: {exc.message}") from None
+
+
+def load_yaml(text: str, limits: YamlLimits = CONTENT_LIMITS) -> tuple[Any, list[tuple[int, str]]]:
     """Return the single document of a YAML text and its duplicate keys as (line, key).
 
-    Raises YamlProblem with the line of a syntax error, or when the text holds several documents.
+    Raises YamlProblem with the line of a syntax error, when the text holds several documents, or
+    when it goes beyond the limits (length, aliases, nesting, size once aliases are expanded).
     """
+    _check_limits(text, limits)
     loader = None
     try:
         loader = _LineLoader(text)
@@ -139,12 +150,15 @@ def normalize_newlines(text: str) -> str:
     return text.rstrip("\n") + "\n"
 
 
-def compose_documents(text: str) -> tuple[list[yaml.Node], list[tuple[int, str, list]]]:
+def compose_documents(
+    text: str, limits: YamlLimits = CONTENT_LIMITS
+) -> tuple[list[yaml.Node], list[tuple[int, str, list]]]:
     """Return the node tree of every document of a YAML stream and its duplicate keys.
 
     Each duplicate is (line, key, path of the mapping that holds it). Empty documents are left
-    out. Raises YamlProblem with the line of a syntax error.
+    out. Raises YamlProblem with the line of a syntax error, or of what goes beyond the limits.
     """
+    _check_limits(text, limits)
     loader = _BaseLoader(text)
     nodes: list[yaml.Node] = []
     try:

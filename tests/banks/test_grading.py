@@ -181,3 +181,25 @@ def test_a_backtracking_pattern_gives_up_within_its_time_limit(pattern):
     worker.join(timeout=30)  # a bound on termination, not a speed goal
     assert not worker.is_alive(), "the pattern ran on: no time limit"
     assert verdicts and not verdicts[0].is_correct
+
+
+def test_an_alias_bomb_answer_is_refused_quickly_with_a_message():
+    """About 580 bytes that expand to hundreds of millions of values once aliases are followed."""
+    import threading
+
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    bomb = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n" + "\n".join(
+        "  " + line for line in levels
+    )
+    question = QuestionSpec(id="y", type="yaml", prompt="P", explanation="E",
+                            checks=(CheckSpec("kind == 'ConfigMap'", "m"),))  # fmt: skip
+    verdicts = []
+    worker = threading.Thread(target=lambda: verdicts.append(grade(question, [bomb])), daemon=True)
+    worker.start()
+    worker.join(timeout=30)  # a bound on termination, not a speed goal
+    assert not worker.is_alive(), "the answer was expanded"
+    assert not verdicts[0].is_correct
+    assert "aliases (*name) are not allowed" in verdicts[0].feedback[0]
+    assert verdicts[0].feedback[0].startswith("line 7:")
