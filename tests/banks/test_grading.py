@@ -158,3 +158,31 @@ def test_a_long_answer_never_reaches_a_backtracking_pattern():
     verdict = grade(evil, ["a" * 5000])
     assert not verdict.is_correct and "at most 300 characters" in verdict.feedback[0]
     assert grade(evil, ["a" * 20 + "b"]).is_correct
+
+
+SWAP = QuestionSpec(
+    id="sw", type="order", prompt="P", explanation="E",
+    items=("a", "b", "c", "d"), may_swap=((2, 3), (3, 4)),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("arranged", "correct"),
+    [
+        (["a", "b", "c", "d"], True),
+        (["a", "c", "b", "d"], True),
+        (["a", "b", "d", "c"], True),
+        (["a", "c", "d", "b"], False),  # d before b: not a listed pair
+        (["b", "a", "c", "d"], False),
+        (["d", "c", "b", "a"], False),
+        (["a", "c", "b"], False),
+        (["a", "c", "c", "d"], False),
+    ],
+)
+def test_order_accepts_listed_adjacent_swaps_only(arranged, correct):
+    assert grade(SWAP, arranged).is_correct is correct
+
+
+def test_order_without_may_swap_is_strict():
+    assert not grade(ORDER, ["y", "x", "z"]).is_correct
+    assert grade(ORDER, ["x", "y", "z"]).score == 1.0
