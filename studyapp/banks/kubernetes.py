@@ -3,19 +3,30 @@
 kubernetes-validate stops at the first error and reloads its schemas on every call; this module
 uses the same schema files and the same lookup rules, keeps the compiled validators, and reports
 every error with its field path and the line of the manifest it points at.
+
+Kinds that a cluster gets from CustomResourceDefinitions (the Gateway API) are validated against
+the CRDs' own schemas, shipped in `schemas/` (see `source` in each file); a kind with no schema
+is an error, never a pass.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
 import yaml
 from django.conf import settings
-from kubernetes_validate.utils import all_versions, major_minor, schema_contents
+from kubernetes_validate.utils import (
+    VersionNotSupportedError,
+    all_versions,
+    major_minor,
+    schema_contents,
+)
 from referencing import Registry, Resource
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -61,7 +72,7 @@ def _schema_version(version: str) -> str:
     """Return the full schema version kubernetes-validate would use for a major.minor version."""
     candidates = [v for v in all_versions() if _version_key(v) <= _version_key(version)]
     if not candidates:
-        raise kubernetes_validate.VersionNotSupportedError(version=version)
+        raise VersionNotSupportedError(version=version)
     return candidates[-1]
 
 
@@ -76,9 +87,65 @@ def _definitions(schema_dir: str, version: str) -> Resource:
     )
 
 
+CRD_SCHEMA_FILES = (Path(__file__).parent / "schemas" / "gateway-api.json",)
+
+
+@cache
+def crd_schemas() -> dict[str, tuple[dict, str]]:
+    """Return the shipped CRD schemas as {"group/version/Kind": (schema document, definition)}."""
+    found: dict[str, tuple[dict, str]] = {}
+    for path in CRD_SCHEMA_FILES:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for key, definition in document["kinds"].items():
+            found[key] = (document, definition)
+    return found
+
+
+def crd_groups() -> set[str]:
+    """Return the API groups whose kinds come from the shipped CRD schemas."""
+    return {key.split("/")[0] for key in crd_schemas()}
+
+
+def crd_source(api_version: str) -> str:
+    """Return where the shipped schema of a CRD group comes from ("" for built-in kinds)."""
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    for key, (document, _) in crd_schemas().items():
+        if key.split("/")[0] == group:
+            source = document["source"]
+            return f"{source['project'].split(' (')[0]} {source['bundle']} ({source['channel']})"
+    return ""
+
+
+def _crd_validator(
+    version: str, kind: str, api_version: str
+) -> jsonschema.Draft202012Validator | None:
+    """Return the validator of a CRD kind, or None when its group is not a shipped CRD group."""
+    if "/" not in api_version or api_version.split("/")[0] not in crd_groups():
+        return None
+    entry = crd_schemas().get(f"{api_version}/{kind}")
+    if entry is None:
+        raise kubernetes_validate.SchemaNotFoundError(
+            kind=kind, version=major_minor(version), api_version=api_version
+        )
+    document, definition = entry
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://kubernetes.io/api/crd/" + api_version.replace("/", "-"),
+        "$ref": f"#/$defs/{definition}",
+        "$defs": document["$defs"],
+    }
+    full = _schema_version(version)
+    registry = Resource.from_contents(schema) @ Registry()
+    registry = _definitions(f"v{full}-local-strict", version) @ registry
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
 @cache
 def _validator(version: str, kind: str, api_version: str) -> jsonschema.Draft202012Validator:
     """Return the strict validator for one kind (raises SchemaNotFoundError)."""
+    crd = _crd_validator(version, kind, api_version)
+    if crd is not None:
+        return crd
     full = _schema_version(version)
     schema_dir = f"v{full}-local-strict"
     group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
@@ -133,7 +200,7 @@ def schema_errors(document: dict, version: str) -> list[tuple[list, str]]:
         validator = _validator(version, str(kind), str(api_version))
     except kubernetes_validate.SchemaNotFoundError:
         return [([], f"no schema for kind {kind} in apiVersion {api_version}")]
-    except kubernetes_validate.VersionNotSupportedError:
+    except VersionNotSupportedError:
         return [([], f"Kubernetes {version} is not supported by kubernetes-validate")]
     problems: list[tuple[list, str]] = []
     for error in validator.iter_errors(document):
