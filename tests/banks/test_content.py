@@ -19,6 +19,7 @@ MINIMUM_QUESTIONS = {
     "service-types": 25,
     "dns": 15,
     "ingress": 25,
+    "gateway-api": 30,
     "network-policies": 15,
     "cni": 15,
     "volumes": 25,
@@ -31,7 +32,7 @@ MINIMUM_QUESTIONS = {
     "managed-kubernetes": 15,
 }
 SNIPPET_LINKED_TOPICS = (
-    "service-types", "ingress", "volumes", "autoscaling", "deployments", "network-policies", "dns",
+    "service-types", "ingress", "gateway-api", "volumes", "autoscaling", "deployments", "network-policies", "dns",
 )  # fmt: skip
 
 
