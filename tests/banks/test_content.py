@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from studyapp.banks.commands import RESOURCES, parse_kubectl
 from studyapp.banks.content import Content, read_content
-from studyapp.banks.grading import grade_yaml
+from studyapp.banks.grading import grade_short, grade_yaml
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -53,11 +54,49 @@ def test_topics_are_exactly_the_ones_promised(content):
     assert [topic.slug for topic in content.topics] == list(MINIMUM_QUESTIONS)
 
 
-def test_each_topic_has_its_minimum_and_at_least_300_in_all(content):
+def test_each_topic_has_its_minimum_and_at_least_520_in_all(content):
     counts = {topic: len(questions) for topic, questions in by_topic(content).items()}
     short = {t: (counts.get(t, 0), n) for t, n in MINIMUM_QUESTIONS.items() if counts.get(t, 0) < n}
     assert not short, f"topics below their minimum (have, need): {short}"
-    assert sum(counts.values()) >= 300
+    assert sum(counts.values()) >= 520
+
+
+GATEWAY_KINDS = {"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "ReferenceGrant"}
+
+
+def test_gateway_api_topic_has_every_type_yaml_exercises_and_gateway_snippets(content):
+    questions = by_topic(content)["gateway-api"]
+    assert {q.type for q in questions} == {
+        "single", "multi", "truefalse", "short", "order", "cloze", "flashcard", "yaml",
+    }  # fmt: skip
+    assert sum(1 for q in questions if q.type == "yaml") >= 4
+    gateway_snippets = [s for s in content.snippets if GATEWAY_KINDS & set(s.kinds)]
+    assert len(gateway_snippets) >= 8
+    assert {kind for s in gateway_snippets for kind in s.kinds} >= GATEWAY_KINDS
+    text = " ".join(q.prompt + q.explanation for q in questions)
+    for subject in (
+        "weight",
+        "header",
+        "ReferenceGrant",
+        "Accepted",
+        "ResolvedRefs",
+        "ingress-nginx",
+    ):
+        assert subject in text, subject
+
+
+def test_at_least_25_workload_reliability_questions_in_the_deployment_topics(content):
+    subjects = (
+        "StatefulSet", "DaemonSet", "Job", "CronJob", "startup probe", "PodDisruptionBudget",
+        "QoS", "evict", "OOMKilled", "WaitForFirstConsumer", "snapshot", "allowVolumeExpansion",
+    )  # fmt: skip
+    topics = by_topic(content)
+    reliability = [
+        q
+        for q in topics["deployments"] + topics["deployment-failures"]
+        if any(s.casefold() in (q.prompt + q.explanation).casefold() for s in subjects)
+    ]
+    assert len(reliability) >= 25
 
 
 def test_each_topic_uses_at_least_three_question_types(content):
@@ -139,6 +178,12 @@ MISCONCEPTIONS = {
     "autoscaling-misconception-ca-usage": "the Cluster Autoscaler reacts to pending Pods",
     "dns-api-server-no-dns": "cluster DNS is an add-on, not the API server",
     "containers-image-has-no-kernel": "an image has no kernel",
+    "services-misconception-outside": "a ClusterIP Service does not expose Pods outside the cluster",
+    "services-misconception-even-spread": "kube-proxy balances connections at random, not requests",
+    "ingress-api-frozen-not-deprecated": "the Ingress API is frozen, not deprecated",
+    "gateway-api-referencegrant-needed-attach": "attaching a route needs allowedRoutes, not a grant",
+    "deployments-pdb-involuntary": "a PodDisruptionBudget cannot stop involuntary disruptions",
+    "deployments-job-vs-deployment": "a Deployment restarts work that should finish",
 }
 
 
@@ -151,3 +196,44 @@ def test_misconceptions_from_the_sources_are_taught(content):
         question = questions[qid]
         assert question.type in ("single", "truefalse", "multi"), qid
         assert len(question.explanation) > 80, qid
+
+
+def respelled(command: str) -> str:
+    """Return the command with other spellings of the same meaning (aliases, flag forms)."""
+    aliases = {
+        name: alias for alias, name in RESOURCES.items() if alias != name and len(alias) < len(name)
+    }
+    words = []
+    for word in command.split(" "):
+        kind, slash, name = word.partition("/")
+        head, dot, rest = kind.partition(".")
+        if head in aliases and (
+            slash or not dot or "." in rest or rest == "spec" or rest.startswith("spec")
+        ):
+            kind = aliases[head] + dot + rest
+        words.append(kind + slash + name)
+    text = " ".join(words)
+    for old, new in (
+        (" -n ", " --namespace="), (" -A", " --all-namespaces"), (" -o wide", " --output=wide"),
+        (" -o ", " --output="), (" -it ", " -ti "), (" -c ", " --container="),
+        ("--replicas=", "--replicas "), (" --previous", " -p"),
+    ):  # fmt: skip
+        text = text.replace(old, new)
+    return text
+
+
+def test_every_kubectl_short_answer_goes_through_the_command_grader(content):
+    """Short answers that are kubectl commands are graded by meaning, never by a regex."""
+    respelled_count = 0
+    for question in content.questions:
+        commands = [a for a in question.answers if a.strip().startswith("kubectl ")]
+        if question.type != "short" or not commands:
+            continue
+        assert not question.pattern, f"{question.id}: drop the regex, the command grader decides"
+        for answer in commands:
+            assert parse_kubectl(answer) is not None, (question.id, answer)
+            variant = respelled(answer)
+            if variant != answer:
+                assert grade_short(question, variant).is_correct, (question.id, variant)
+                respelled_count += 1
+    assert respelled_count >= 15
