@@ -237,3 +237,54 @@ def test_every_kubectl_short_answer_goes_through_the_command_grader(content):
                 assert grade_short(question, variant).is_correct, (question.id, variant)
                 respelled_count += 1
     assert respelled_count >= 15
+
+
+# Answers the grading audit fixed: (question id, how to change the question's own solution or the
+# short answer given, whether it must be accepted). Solutions are edited by plain replacement.
+AUDITED_SHORT = [
+    ("pod-networking-localhost-address", "http://localhost:80/", True),
+    ("pod-networking-localhost-address", "https://localhost", False),
+    ("cni-check-installed", "kubectl get daemonsets --namespace=kube-system", True),
+    ("cni-check-installed", "kubectl get po --all-namespaces", True),
+    ("cni-check-installed", "kubectl get svc -n kube-system", False),
+    ("pod-to-pod-get-ips", "kubectl get po -owide", True),
+    ("pod-to-pod-port-forward", "kubectl port-forward nginx-pod 8080:80 -n other", False),
+    ("deployments-undo-command", "kubectl rollout undo deploy web", True),
+    ("deployments-undo-command", "kubectl rollout undo deployment/web --to-revision=3", False),
+    ("deployment-failures-logs-previous", "kubectl logs -p crasher", True),
+    ("deployment-failures-logs-previous", "kubectl logs other -p", False),
+    ("pod-networking-exec-container", "-c wrong-name", False),
+]
+AUDITED_YAML = [
+    ("ingress-write-fanout", [("path: /cart\n", "path: /cart/\n")], True),
+    ("volumes-yaml-pvc-pod", [("  resources:\n", "  storageClassName: \"\"\n  resources:\n")], False),
+    ("volumes-yaml-pvc-pod", [("        - name: PGDATA\n          value: /var/lib/postgresql/data/pgdata\n", "")], False),
+    (
+        "volumes-yaml-pvc-pod",
+        [
+            ("        - name: PGDATA\n          value: /var/lib/postgresql/data/pgdata\n", ""),
+            ("mountPath: /var/lib/postgresql/data\n", "mountPath: /var/lib/postgresql/data\n          subPath: pgdata\n"),
+        ],
+        True,
+    ),
+    ("deployments-yaml-safe-rollout", [("- containerPort: 8080\n", "- name: http\n              containerPort: 8080\n"), ("port: 8080\n            periodSeconds", "port: http\n            periodSeconds")], True),
+    ("deployment-failures-rbac-yaml", [('"patch"]', '"patch", "delete"]')], False),
+    ("gateway-api-write-split", [("weight: 80", "weight: 8"), ("weight: 20", "weight: 2")], True),
+    ("gateway-api-write-split", [("weight: 80", "weight: 70")], False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("qid", "answer", "accepted"), AUDITED_SHORT)
+def test_audited_short_answers_are_judged_right(content, qid, answer, accepted):
+    question = next(q for q in content.questions if q.id == qid)
+    assert grade_short(question, answer).is_correct is accepted
+
+
+@pytest.mark.parametrize(("qid", "edits", "accepted"), AUDITED_YAML)
+def test_audited_yaml_answers_are_judged_right(content, qid, edits, accepted):
+    question = next(q for q in content.questions if q.id == qid)
+    manifest = question.solution
+    for old, new in edits:
+        assert old in manifest, (qid, old)
+        manifest = manifest.replace(old, new)
+    assert grade_yaml(question, manifest).is_correct is accepted
