@@ -142,7 +142,7 @@ class QuestionForm(forms.ModelForm):
         model = Question
         fields = [
             "slug", "bank", "topic", "type", "difficulty", "is_retired", "prompt", "explanation",
-            "truth", "answers", "pattern", "items", "answer", "key_points", "starter",
+            "truth", "answers", "pattern", "items", "may_swap", "answer", "key_points", "starter",
             "k8s_version", "checks", "solution", "all_documents", "snippets", "tags", "sources",
             "position",
         ]  # fmt: skip
@@ -165,6 +165,14 @@ class QuestionForm(forms.ModelForm):
                 cleaned[name] = []
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 self.add_error(name, 'Give a JSON list of texts, like ["one", "two"].')
+        may_swap = cleaned.get("may_swap")
+        if may_swap is None:
+            cleaned["may_swap"] = []
+        elif not isinstance(may_swap, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(type(n) is int for n in pair)
+            for pair in may_swap
+        ):
+            self.add_error("may_swap", "Give a JSON list of position pairs, like [[2, 3]].")
         checks = cleaned.get("checks")
         if checks is None:
             cleaned["checks"] = []
@@ -190,7 +198,7 @@ class QuestionAdmin(RenumbersStudyOrder, admin.ModelAdmin):
         ("Text", {"fields": ["prompt", "explanation", "preview"]}),
         ("single / multi: use the choices below; truefalse", {"fields": ["truth"]}),
         ("short", {"fields": ["answers", "pattern"]}),
-        ("order", {"fields": ["items"]}),
+        ("order", {"fields": ["items", "may_swap"]}),
         ("flashcard", {"fields": ["answer", "key_points"]}),
         ("yaml", {"fields": ["starter", "k8s_version", "checks", "solution", "all_documents"]}),
         ("Links", {"fields": ["snippets", "tags", "sources", "position"]}),

@@ -31,7 +31,7 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "multi": ("choices",),
     "truefalse": ("answer",),
     "short": ("answers", "pattern"),
-    "order": ("items",),
+    "order": ("items", "may_swap"),
     "cloze": (),
     "flashcard": ("answer", "key_points"),
     "yaml": ("checks", "starter", "k8s_version", "solution", "all_documents"),
@@ -121,6 +121,7 @@ class QuestionSpec:
     answers: tuple[str, ...] = ()
     pattern: str = ""
     items: tuple[str, ...] = ()
+    may_swap: tuple[tuple[int, int], ...] = ()
     key_points: tuple[str, ...] = ()
     starter: str = ""
     k8s_version: str = ""
@@ -563,7 +564,39 @@ def _parse_order(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]
         errors.add(line_of(raw, "items"), "an 'order' question needs at least 2 items")
     if len({item.strip().casefold() for item in items}) != len(items):
         errors.add(line_of(raw, "items"), "the items of an 'order' question must all differ")
-    return {"items": items}
+    return {"items": items, "may_swap": _parse_may_swap(raw, errors, len(items))}
+
+
+def _parse_may_swap(raw: Mapping, errors: Collector, size: int) -> tuple[tuple[int, int], ...]:
+    """Return the pairs of adjacent positions (1-based) whose items may come in either order."""
+    value = raw.get("may_swap")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        errors.add(line_of(raw, "may_swap"), "'may_swap' must be a list of pairs like [2, 3]")
+        return ()
+    pairs: list[tuple[int, int]] = []
+    for index, pair in enumerate(value):
+        line = line_of(value, index) or line_of(raw, "may_swap")
+        numbers = pair if isinstance(pair, list) else []
+        if len(numbers) != 2 or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in numbers
+        ):
+            errors.add(line, f"'may_swap' item {index + 1} must be a pair of positions like [2, 3]")
+            continue
+        first, second = numbers
+        if second != first + 1 or not 1 <= first < size:
+            errors.add(
+                line,
+                f"'may_swap' item {index + 1} ({first}, {second}) must name two adjacent "
+                f"positions between 1 and {size}",
+            )
+            continue
+        if (first, second) in pairs:
+            errors.add(line, f"'may_swap' lists ({first}, {second}) twice")
+            continue
+        pairs.append((first, second))
+    return tuple(sorted(pairs))
 
 
 def cloze_deletions(prompt: str) -> list[tuple[int, str, str]]:
@@ -692,6 +725,8 @@ def question_to_data(spec: QuestionSpec, *, bank_topic: str = "") -> dict[str, A
             data["pattern"] = spec.pattern
     elif spec.type == "order":
         data["items"] = list(spec.items)
+        if spec.may_swap:
+            data["may_swap"] = [list(pair) for pair in spec.may_swap]
     elif spec.type == "flashcard":
         data["answer"] = spec.answer
         if spec.key_points:

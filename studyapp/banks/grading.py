@@ -15,6 +15,7 @@ import jmespath
 import jmespath.exceptions
 import regex
 
+from .commands import matches_any_command
 from .format import QuestionSpec, cloze_deletions
 from .kubernetes import newest_version, validate_manifest_text
 from .yamlguard import ANSWER_LIMITS
@@ -120,13 +121,20 @@ def grade_short(question: QuestionSpec, answer: Any) -> Grade:
         return Grade(False, 0.0, (f"A short answer has at most {MAX_SHORT_CHARS} characters.",))
     if normalize_text(text) in {normalize_text(accepted) for accepted in question.answers}:
         return Grade(True, 1.0)
+    # kubectl commands are compared by meaning (aliases, flag forms and order), not as text.
+    if matches_any_command(text, question.answers):
+        return Grade(True, 1.0)
     if question.pattern and pattern_matches(question.pattern, _collapse(text)):
         return Grade(True, 1.0)
     return Grade(False, 0.0)
 
 
 def grade_order(question: QuestionSpec, answer: Any) -> Grade:
-    """Judge an ordering: the item texts (or their indexes in the correct order) as arranged."""
+    """Judge an ordering: the item texts (or their indexes in the correct order) as arranged.
+
+    Right when every two items keep their relative order, except the adjacent pairs the author
+    listed in `may_swap`, which may come in either order.
+    """
     values = _as_list(answer)
     items = list(question.items)
     arranged: list[int | None] = []
@@ -138,9 +146,16 @@ def grade_order(question: QuestionSpec, answer: Any) -> Grade:
             ]
             index = matches[0] if matches else None
         arranged.append(index)
-    correct = arranged == list(range(len(items)))
+    correct = sorted(i for i in arranged if i is not None) == list(range(len(items))) and all(
+        earlier < later or (later + 1, earlier + 1) in question.may_swap
+        for position, earlier in enumerate(arranged)
+        for later in arranged[position + 1 :]
+        if earlier is not None and later is not None
+    )
+    if correct:
+        return Grade(True, 1.0)
     in_place = sum(1 for position, index in enumerate(arranged) if index == position)
-    return Grade(correct, round(in_place / len(items), 4) if items else 0.0)
+    return Grade(False, round(in_place / len(items), 4) if items else 0.0)
 
 
 def grade_cloze(question: QuestionSpec, answer: Any) -> Grade:

@@ -85,6 +85,7 @@ def _question_values(spec: QuestionSpec, bank: Bank, topic: Topic, position: int
         "answers": list(spec.answers),
         "pattern": spec.pattern,
         "items": list(spec.items),
+        "may_swap": [list(pair) for pair in spec.may_swap],
         "key_points": list(spec.key_points),
         "starter": spec.starter,
         "k8s_version": spec.k8s_version,

@@ -137,6 +137,11 @@ class Question(models.Model):
     answers = models.JSONField(default=list, blank=True, help_text="short: accepted answers.")
     pattern = models.CharField(max_length=500, blank=True, help_text="short: a regex.")
     items = models.JSONField(default=list, blank=True, help_text="order: items in order.")
+    may_swap = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="order: pairs of adjacent positions (1-based) that may swap, like [[2, 3]].",
+    )
     key_points = models.JSONField(default=list, blank=True, help_text="flashcard: key points.")
     starter = models.TextField(blank=True, help_text="yaml: text put in the editor.")
     k8s_version = models.CharField(max_length=10, blank=True, help_text="yaml: e.g. 1.37.")
@@ -200,6 +205,7 @@ class Question(models.Model):
             answers=tuple(self.answers),
             pattern=self.pattern,
             items=tuple(self.items),
+            may_swap=tuple((a, b) for a, b in self.may_swap),
             key_points=tuple(self.key_points),
             starter=self.starter,
             k8s_version=self.k8s_version,

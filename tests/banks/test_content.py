@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from studyapp.banks.commands import RESOURCES, parse_kubectl
 from studyapp.banks.content import Content, read_content
-from studyapp.banks.grading import grade_yaml
+from studyapp.banks.grading import grade_short, grade_yaml
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -19,6 +20,7 @@ MINIMUM_QUESTIONS = {
     "service-types": 25,
     "dns": 15,
     "ingress": 25,
+    "gateway-api": 30,
     "network-policies": 15,
     "cni": 15,
     "volumes": 25,
@@ -31,7 +33,7 @@ MINIMUM_QUESTIONS = {
     "managed-kubernetes": 15,
 }
 SNIPPET_LINKED_TOPICS = (
-    "service-types", "ingress", "volumes", "autoscaling", "deployments", "network-policies", "dns",
+    "service-types", "ingress", "gateway-api", "volumes", "autoscaling", "deployments", "network-policies", "dns",
 )  # fmt: skip
 
 
@@ -52,11 +54,49 @@ def test_topics_are_exactly_the_ones_promised(content):
     assert [topic.slug for topic in content.topics] == list(MINIMUM_QUESTIONS)
 
 
-def test_each_topic_has_its_minimum_and_at_least_300_in_all(content):
+def test_each_topic_has_its_minimum_and_at_least_520_in_all(content):
     counts = {topic: len(questions) for topic, questions in by_topic(content).items()}
     short = {t: (counts.get(t, 0), n) for t, n in MINIMUM_QUESTIONS.items() if counts.get(t, 0) < n}
     assert not short, f"topics below their minimum (have, need): {short}"
-    assert sum(counts.values()) >= 300
+    assert sum(counts.values()) >= 520
+
+
+GATEWAY_KINDS = {"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "ReferenceGrant"}
+
+
+def test_gateway_api_topic_has_every_type_yaml_exercises_and_gateway_snippets(content):
+    questions = by_topic(content)["gateway-api"]
+    assert {q.type for q in questions} == {
+        "single", "multi", "truefalse", "short", "order", "cloze", "flashcard", "yaml",
+    }  # fmt: skip
+    assert sum(1 for q in questions if q.type == "yaml") >= 4
+    gateway_snippets = [s for s in content.snippets if GATEWAY_KINDS & set(s.kinds)]
+    assert len(gateway_snippets) >= 8
+    assert {kind for s in gateway_snippets for kind in s.kinds} >= GATEWAY_KINDS
+    text = " ".join(q.prompt + q.explanation for q in questions)
+    for subject in (
+        "weight",
+        "header",
+        "ReferenceGrant",
+        "Accepted",
+        "ResolvedRefs",
+        "ingress-nginx",
+    ):
+        assert subject in text, subject
+
+
+def test_at_least_25_workload_reliability_questions_in_the_deployment_topics(content):
+    subjects = (
+        "StatefulSet", "DaemonSet", "Job", "CronJob", "startup probe", "PodDisruptionBudget",
+        "QoS", "evict", "OOMKilled", "WaitForFirstConsumer", "snapshot", "allowVolumeExpansion",
+    )  # fmt: skip
+    topics = by_topic(content)
+    reliability = [
+        q
+        for q in topics["deployments"] + topics["deployment-failures"]
+        if any(s.casefold() in (q.prompt + q.explanation).casefold() for s in subjects)
+    ]
+    assert len(reliability) >= 25
 
 
 def test_each_topic_uses_at_least_three_question_types(content):
@@ -138,6 +178,12 @@ MISCONCEPTIONS = {
     "autoscaling-misconception-ca-usage": "the Cluster Autoscaler reacts to pending Pods",
     "dns-api-server-no-dns": "cluster DNS is an add-on, not the API server",
     "containers-image-has-no-kernel": "an image has no kernel",
+    "services-misconception-outside": "a ClusterIP Service does not expose Pods outside the cluster",
+    "services-misconception-even-spread": "kube-proxy balances connections at random, not requests",
+    "ingress-api-frozen-not-deprecated": "the Ingress API is frozen, not deprecated",
+    "gateway-api-referencegrant-needed-attach": "attaching a route needs allowedRoutes, not a grant",
+    "deployments-pdb-involuntary": "a PodDisruptionBudget cannot stop involuntary disruptions",
+    "deployments-job-vs-deployment": "a Deployment restarts work that should finish",
 }
 
 
@@ -150,3 +196,95 @@ def test_misconceptions_from_the_sources_are_taught(content):
         question = questions[qid]
         assert question.type in ("single", "truefalse", "multi"), qid
         assert len(question.explanation) > 80, qid
+
+
+def respelled(command: str) -> str:
+    """Return the command with other spellings of the same meaning (aliases, flag forms)."""
+    aliases = {
+        name: alias for alias, name in RESOURCES.items() if alias != name and len(alias) < len(name)
+    }
+    words = []
+    for word in command.split(" "):
+        kind, slash, name = word.partition("/")
+        head, dot, rest = kind.partition(".")
+        if head in aliases and (
+            slash or not dot or "." in rest or rest == "spec" or rest.startswith("spec")
+        ):
+            kind = aliases[head] + dot + rest
+        words.append(kind + slash + name)
+    text = " ".join(words)
+    for old, new in (
+        (" -n ", " --namespace="), (" -A", " --all-namespaces"), (" -o wide", " --output=wide"),
+        (" -o ", " --output="), (" -it ", " -ti "), (" -c ", " --container="),
+        ("--replicas=", "--replicas "), (" --previous", " -p"),
+    ):  # fmt: skip
+        text = text.replace(old, new)
+    return text
+
+
+def test_every_kubectl_short_answer_goes_through_the_command_grader(content):
+    """Short answers that are kubectl commands are graded by meaning, never by a regex."""
+    respelled_count = 0
+    for question in content.questions:
+        commands = [a for a in question.answers if a.strip().startswith("kubectl ")]
+        if question.type != "short" or not commands:
+            continue
+        assert not question.pattern, f"{question.id}: drop the regex, the command grader decides"
+        for answer in commands:
+            assert parse_kubectl(answer) is not None, (question.id, answer)
+            variant = respelled(answer)
+            if variant != answer:
+                assert grade_short(question, variant).is_correct, (question.id, variant)
+                respelled_count += 1
+    assert respelled_count >= 15
+
+
+# Answers the grading audit fixed: (question id, how to change the question's own solution or the
+# short answer given, whether it must be accepted). Solutions are edited by plain replacement.
+AUDITED_SHORT = [
+    ("pod-networking-localhost-address", "http://localhost:80/", True),
+    ("pod-networking-localhost-address", "https://localhost", False),
+    ("cni-check-installed", "kubectl get daemonsets --namespace=kube-system", True),
+    ("cni-check-installed", "kubectl get po --all-namespaces", True),
+    ("cni-check-installed", "kubectl get svc -n kube-system", False),
+    ("pod-to-pod-get-ips", "kubectl get po -owide", True),
+    ("pod-to-pod-port-forward", "kubectl port-forward nginx-pod 8080:80 -n other", False),
+    ("deployments-undo-command", "kubectl rollout undo deploy web", True),
+    ("deployments-undo-command", "kubectl rollout undo deployment/web --to-revision=3", False),
+    ("deployment-failures-logs-previous", "kubectl logs -p crasher", True),
+    ("deployment-failures-logs-previous", "kubectl logs other -p", False),
+    ("pod-networking-exec-container", "-c wrong-name", False),
+]
+AUDITED_YAML = [
+    ("ingress-write-fanout", [("path: /cart\n", "path: /cart/\n")], True),
+    ("volumes-yaml-pvc-pod", [("  resources:\n", "  storageClassName: \"\"\n  resources:\n")], False),
+    ("volumes-yaml-pvc-pod", [("        - name: PGDATA\n          value: /var/lib/postgresql/data/pgdata\n", "")], False),
+    (
+        "volumes-yaml-pvc-pod",
+        [
+            ("        - name: PGDATA\n          value: /var/lib/postgresql/data/pgdata\n", ""),
+            ("mountPath: /var/lib/postgresql/data\n", "mountPath: /var/lib/postgresql/data\n          subPath: pgdata\n"),
+        ],
+        True,
+    ),
+    ("deployments-yaml-safe-rollout", [("- containerPort: 8080\n", "- name: http\n              containerPort: 8080\n"), ("port: 8080\n            periodSeconds", "port: http\n            periodSeconds")], True),
+    ("deployment-failures-rbac-yaml", [('"patch"]', '"patch", "delete"]')], False),
+    ("gateway-api-write-split", [("weight: 80", "weight: 8"), ("weight: 20", "weight: 2")], True),
+    ("gateway-api-write-split", [("weight: 80", "weight: 70")], False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("qid", "answer", "accepted"), AUDITED_SHORT)
+def test_audited_short_answers_are_judged_right(content, qid, answer, accepted):
+    question = next(q for q in content.questions if q.id == qid)
+    assert grade_short(question, answer).is_correct is accepted
+
+
+@pytest.mark.parametrize(("qid", "edits", "accepted"), AUDITED_YAML)
+def test_audited_yaml_answers_are_judged_right(content, qid, edits, accepted):
+    question = next(q for q in content.questions if q.id == qid)
+    manifest = question.solution
+    for old, new in edits:
+        assert old in manifest, (qid, old)
+        manifest = manifest.replace(old, new)
+    assert grade_yaml(question, manifest).is_correct is accepted

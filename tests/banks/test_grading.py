@@ -203,3 +203,31 @@ def test_an_alias_bomb_answer_is_refused_quickly_with_a_message():
     assert not verdicts[0].is_correct
     assert "aliases (*name) are not allowed" in verdicts[0].feedback[0]
     assert verdicts[0].feedback[0].startswith("line 7:")
+
+
+SWAP = QuestionSpec(
+    id="sw", type="order", prompt="P", explanation="E",
+    items=("a", "b", "c", "d"), may_swap=((2, 3), (3, 4)),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("arranged", "correct"),
+    [
+        (["a", "b", "c", "d"], True),
+        (["a", "c", "b", "d"], True),
+        (["a", "b", "d", "c"], True),
+        (["a", "c", "d", "b"], False),  # d before b: not a listed pair
+        (["b", "a", "c", "d"], False),
+        (["d", "c", "b", "a"], False),
+        (["a", "c", "b"], False),
+        (["a", "c", "c", "d"], False),
+    ],
+)
+def test_order_accepts_listed_adjacent_swaps_only(arranged, correct):
+    assert grade(SWAP, arranged).is_correct is correct
+
+
+def test_order_without_may_swap_is_strict():
+    assert not grade(ORDER, ["y", "x", "z"]).is_correct
+    assert grade(ORDER, ["x", "y", "z"]).score == 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import StringIO
 
 import pytest
+import yaml
 from django.core.management import call_command
 
 from studyapp.banks.loading import renumber_study_order
@@ -183,3 +184,25 @@ def test_renumbering_follows_topic_then_bank_then_position_and_writes_only_moves
     assert list(numbered) == [questions[3], questions[2], questions[1], questions[0]]
     assert list(numbered.values_list("study_order", flat=True)) == [1, 2, 3, 4]
     assert renumber_study_order() == 0
+
+
+def test_may_swap_is_loaded_exported_and_read_back_unchanged(
+    example_content, example_bank_text, tmp_path
+):
+    four = example_bank_text.replace(
+        "    items: [the node's IP and nodePort, the Service's cluster IP and port, a Pod's IP and"
+        " targetPort]\n",
+        "    items: [one, two, three, four]\n    may_swap: [[2, 3]]\n",
+    )
+    assert four != example_bank_text
+    example_content.bank("example", four)
+    load(str(example_content.root))
+    question = Question.objects.get(slug="example-layers")
+    assert question.may_swap == [[2, 3]]
+    assert question.to_spec().may_swap == ((2, 3),)
+    out = tmp_path / "exported"
+    call_command("exportbanks", str(out), stdout=StringIO())
+    exported = yaml.safe_load((out / "banks/example.yaml").read_text())
+    layers = next(q for q in exported["questions"] if q["id"] == "example-layers")
+    assert layers["may_swap"] == [[2, 3]]
+    assert load(str(out)).endswith("nothing changed.")

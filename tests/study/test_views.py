@@ -305,3 +305,22 @@ def test_study_page_and_answer_post_run_constant_queries(
     with django_assert_max_num_queries(16):
         client.post(f"/study/answers/{answer.pk}/rate/", {"rating": "3"}, headers=htmx)
     assert ReviewLog.objects.count() == 2
+
+
+def test_order_with_a_listed_swap_is_right_and_the_result_says_which_steps_may_swap(
+    client, learner
+):
+    question = QuestionFactory(
+        type="order", truth=None, items=["first", "second", "third"], may_swap=[[2, 3]]
+    )
+    html = client.get(f"/study/practice/?topic={question.topic.slug}").content.decode()
+    shown = [unescape(t) for t in re.findall(r'<span class="order-text">([^<]+)</span>', html)]
+    names = re.findall(r'name="(position-\d+)"', html)
+    wanted = {"first": "1", "third": "2", "second": "3"}  # second and third swapped
+    answer = {name: wanted[text] for name, text in zip(names, shown, strict=True)}
+    result = client.post(
+        "/study/practice/",
+        {"question": question.pk, "topic": question.topic.slug, **answer},
+    ).content.decode()
+    assert "✓ Right" in result
+    assert "Either order is right for steps 2 and 3." in result
