@@ -301,7 +301,7 @@ def validate_manifest_text(
         for (line, message), in_versions in sorted(found.items()):
             problems.append(ManifestProblem(line, f"{message} ({', '.join(in_versions)})"))
     objects = [documents[i] if i in checkable else None for i in range(len(documents))]
-    for index, path, message in check_objects(objects):
+    for index, path, message in check_objects(objects, tuple(versions)):
         line = node_line(nodes[index], path) + line_offset
         problems.append(ManifestProblem(line, f"{field_path(path)}: {message}"))
     problems.sort(key=lambda problem: problem.line or 0)

@@ -119,9 +119,10 @@ def _list(value: Any) -> list:
 class _Checker:
     """Collects the problems of the objects of one manifest."""
 
-    def __init__(self) -> None:
+    def __init__(self, versions: tuple[str, ...] = ()) -> None:
         self.problems: list[Problem] = []
         self.index = 0
+        self.versions = versions  # the Kubernetes versions checked, for version-bound rules
 
     def add(self, path: list, message: str) -> None:
         self.problems.append((self.index, path, message))
@@ -298,9 +299,10 @@ def selector_matches(selector: Any, labels: dict) -> bool:
     return True
 
 
-def check_objects(documents: list[Any]) -> list[Problem]:
-    """Return every problem the API server would report beyond the schema, per object."""
-    checker = _Checker()
+def check_objects(documents: list[Any], versions: tuple[str, ...] = ()) -> list[Problem]:
+    """Return every problem the API server would report beyond the schema, per object (for the
+    Kubernetes `versions` checked, where a rule depends on the version)."""
+    checker = _Checker(tuple(versions))
     for index, document in enumerate(documents):
         if not isinstance(document, dict):
             continue
@@ -718,8 +720,33 @@ def _check_network_policy(checker: _Checker, document: dict, spec: dict) -> None
                         )
 
 
+# The first version whose API server accepts minReplicas: 0 without a changed feature gate
+# (HPAScaleToZero: alpha, off, until 1.36; beta, on by default, from 1.37).
+HPA_SCALE_TO_ZERO_DEFAULT = (1, 37)
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+
+
 def _check_hpa(checker: _Checker, document: dict, spec: dict) -> None:
-    checker.integer_range(spec, "minReplicas", ["spec"], 1, None)
+    low = spec.get("minReplicas")
+    if low == 0 and not isinstance(low, bool):
+        types = {_mapping(metric).get("type") for metric in _list(spec.get("metrics"))}
+        before = [v for v in checker.versions if _version_tuple(v) < HPA_SCALE_TO_ZERO_DEFAULT]
+        if not types & {"Object", "External"}:
+            checker.add(
+                ["spec", "minReplicas"],
+                "must be at least 1 (0 needs an Object or External metric to wake it)",
+            )
+        elif before:
+            checker.add(
+                ["spec", "minReplicas"],
+                "0 needs the HPAScaleToZero feature gate, off by default before 1.37 "
+                f"({', '.join(before)})",
+            )
+    else:
+        checker.integer_range(spec, "minReplicas", ["spec"], 1, None)
     checker.integer_range(spec, "maxReplicas", ["spec"], 1, None)
     low, high = spec.get("minReplicas", 1), spec.get("maxReplicas")
     if isinstance(low, int) and isinstance(high, int) and high < low:

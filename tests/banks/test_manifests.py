@@ -476,3 +476,42 @@ def test_a_learner_answer_gets_the_same_checks_and_messages():
     duplicate = VALID.split("---")[0].replace("  replicas: 2\n", "  replicas: 2\n  replicas: 3\n")
     feedback = grade_yaml(question, duplicate).feedback
     assert feedback == ("line 9: spec: duplicate key 'replicas'",)
+
+
+HPA = """\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: worker
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: worker}
+  minReplicas: 0
+  maxReplicas: 5
+  metrics:
+    - type: {metric_type}
+"""
+EXTERNAL = """External
+      external:
+        metric: {name: queue_messages_ready}
+        target: {type: AverageValue, averageValue: "30"}"""
+CPU = """Resource
+      resource:
+        name: cpu
+        target: {type: Utilization, averageUtilization: 70}"""
+
+
+def test_hpa_scale_to_zero_follows_the_feature_gate_per_version():
+    external = HPA.replace("{metric_type}", EXTERNAL)
+    assert validate_manifest_text(external, ["1.37"])[1] == []
+    problems = validate_manifest_text(external, ["1.35", "1.36", "1.37"])[1]
+    assert [(p.line, p.message) for p in problems] == [
+        (7, "spec.minReplicas: 0 needs the HPAScaleToZero feature gate, off by default before "
+            "1.37 (1.35, 1.36)")
+    ]  # fmt: skip
+    cpu_only = validate_manifest_text(HPA.replace("{metric_type}", CPU), ["1.37"])[1]
+    assert [(p.line, p.message) for p in cpu_only] == [
+        (
+            7,
+            "spec.minReplicas: must be at least 1 (0 needs an Object or External metric to wake it)",
+        )
+    ]
