@@ -236,3 +236,16 @@ def validate_manifest_text(
         for (line, message), in_versions in sorted(found.items()):
             problems.append(ManifestProblem(line, f"{message} ({', '.join(in_versions)})"))
     return documents, problems
+
+
+def yaml_syntax_problem(text: str) -> ManifestProblem | None:
+    """Return where and why a manifest text is not YAML at all, or None when it parses."""
+    try:
+        for _node in yaml.compose_all(text, Loader=SAFE_LOADER):
+            pass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
+        line = min(mark.line + 1, max(last_line, 1)) if mark else None
+        return ManifestProblem(line, str(getattr(exc, "problem", None) or exc))
+    return None

@@ -91,6 +91,8 @@ def _question_values(spec: QuestionSpec, bank: Bank, topic: Topic, position: int
         "checks": [asdict(check) for check in spec.checks],
         "solution": spec.solution,
         "all_documents": spec.all_documents,
+        "typo_tolerance": spec.typo_tolerance,
+        "dash_underscore": spec.dash_underscore,
         "position": position,
         "is_retired": False,
     }

@@ -112,6 +112,16 @@ class Question(models.Model):
     answer = models.TextField(blank=True, help_text="flashcard: the model answer (markdown).")
     answers = models.JSONField(default=list, blank=True, help_text="short: accepted answers.")
     pattern = models.CharField(max_length=500, blank=True, help_text="short: a regex.")
+    typo_tolerance = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text="short, cloze: accept one typo in words of 5 or more letters.",
+    )
+    dash_underscore = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="short, cloze: '-' and '_' count as the same character.",
+    )
     items = models.JSONField(default=list, blank=True, help_text="order: items in order.")
     key_points = models.JSONField(default=list, blank=True, help_text="flashcard: key points.")
     starter = models.TextField(blank=True, help_text="yaml: text put in the editor.")
@@ -182,6 +192,8 @@ class Question(models.Model):
             checks=tuple(CheckSpec(c["expr"], c["message"]) for c in self.checks),
             solution=self.solution,
             all_documents=self.all_documents,
+            typo_tolerance=self.typo_tolerance,
+            dash_underscore=self.dash_underscore,
         )
 
 
