@@ -7,6 +7,7 @@ urlpatterns = [
     path("answer/", views.answer, name="study_answer_submit"),
     path("answers/<int:pk>/", views.answer_detail, name="study_answer"),
     path("answers/<int:pk>/rate/", views.rate, name="study_rate"),
+    path("answers/<int:pk>/override/", views.override, name="study_override"),
     path("undo/", views.undo, name="study_undo"),
     path(
         "cards/<slug:slug>/<str:action>/",
