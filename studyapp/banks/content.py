@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .balance import answer_position_warnings
 from .format import (
     BankError,
     BankErrors,
@@ -42,6 +43,7 @@ class Content:
     banks: list[BankSpec] = field(default_factory=list)
     snippets: list[SnippetFile] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+    warnings: list[BankError] = field(default_factory=list)
 
     @property
     def questions(self) -> list[QuestionSpec]:
@@ -176,6 +178,9 @@ def read_content(
     _read_snippets(content, roots, errors, versions, validated or {})
     if errors:
         raise BankErrors(errors)
+    content.warnings = [
+        warning for bank in content.banks for warning in answer_position_warnings(bank)
+    ]
     content.banks = [
         dataclasses.replace(
             bank,

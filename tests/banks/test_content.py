@@ -150,3 +150,12 @@ def test_misconceptions_from_the_sources_are_taught(content):
         question = questions[qid]
         assert question.type in ("single", "truefalse", "multi"), qid
         assert len(question.explanation) > 80, qid
+
+
+def test_right_answers_are_not_piled_in_one_choice_position(content):
+    """Written right-first, every bank was warned about; `manage.py reorderchoices` fixed it."""
+    assert content.warnings == []
+    for bank in content.banks:
+        singles = [q for q in bank.questions if q.type == "single"]
+        firsts = sum(q.choices[0].is_correct for q in singles)
+        assert firsts < len(singles) / 2, (bank.slug, firsts, len(singles))
