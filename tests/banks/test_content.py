@@ -159,3 +159,14 @@ def test_right_answers_are_not_piled_in_one_choice_position(content):
         singles = [q for q in bank.questions if q.type == "single"]
         firsts = sum(q.choices[0].is_correct for q in singles)
         assert firsts < len(singles) / 2, (bank.slug, firsts, len(singles))
+
+
+@pytest.mark.parametrize(
+    "answer", ["localhost:80", "the Pod IP", "pod ip", "Pod IP address", "$POD_IP", "127.0.0.1/"]
+)
+def test_every_address_the_explanation_calls_right_is_accepted(content, answer):
+    from studyapp.banks.grading import grade
+
+    [question] = [q for q in content.questions if q.id == "pod-networking-localhost-address"]
+    assert grade(question, [answer]).is_correct
+    assert not grade(question, ["the Service IP"]).is_correct
