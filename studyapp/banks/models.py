@@ -136,6 +136,10 @@ class Question(models.Model):
     # position), kept by `renumber_study_order`: one column an index can walk, so picking a
     # learner's next new question stops at the first row instead of sorting the catalog.
     study_order = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The same, mixed across topics (the first question of each topic, then the second of each,
+    # and so on): the default order of new cards, so a learner studying several topics meets
+    # them all from the first day.
+    interleaved_order = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     is_retired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -151,6 +155,11 @@ class Question(models.Model):
                 fields=["study_order", "id"],
                 condition=Q(is_retired=False),
                 name="question_study_order_active",
+            ),
+            models.Index(
+                fields=["interleaved_order", "id"],
+                condition=Q(is_retired=False),
+                name="question_interleaved_active",
             ),
         ]
         constraints = [

@@ -20,6 +20,10 @@ def time_zone_choices() -> list[tuple[str, str]]:
 class StudySettings(models.Model):
     """How one learner studies: retention, daily limits, scope, time zone, FSRS parameters."""
 
+    class NewCardOrder(models.TextChoices):
+        MIXED = "mixed", "Mixed across topics"
+        TOPIC = "topic", "Topic by topic"
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_settings"
     )
@@ -30,6 +34,20 @@ class StudySettings(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     topics = models.ManyToManyField(Topic, blank=True, related_name="+")
     banks = models.ManyToManyField(Bank, blank=True, related_name="+")
+    added_topics = models.ManyToManyField(
+        Topic,
+        blank=True,
+        related_name="+",
+        help_text="Topics added to the reviews: their new cards come first (and are studied "
+        "even outside the topics chosen above).",
+    )
+    new_card_order = models.CharField(
+        max_length=10,
+        choices=NewCardOrder.choices,
+        default=NewCardOrder.MIXED,
+        db_default=NewCardOrder.MIXED,
+        help_text="Mixed: one topic's new card, then another's. Topic by topic: the topics' order.",
+    )
     parameters = models.JSONField(null=True, blank=True, help_text="Fitted FSRS parameters.")
     parameters_log_loss = models.FloatField(null=True, blank=True)
     parameters_rmse = models.FloatField(null=True, blank=True)

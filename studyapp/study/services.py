@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from studyapp.banks.grading import grade, unanswered_reason
-from studyapp.banks.models import Question
+from studyapp.banks.models import Question, Topic
 
 from . import scheduling
 from .models import Answer, CardState, ReviewLog, StudySettings
@@ -280,3 +280,27 @@ def bury(*, user: object, settings: StudySettings, question: Question, now: date
         card.version += 1
         card.save()
     return card
+
+
+def add_topic_to_reviews(*, user: object, topic: Topic) -> bool:
+    """Put a topic's questions in the learner's review queue: its new cards come before any
+    other, within the daily new-card limit, and it is studied even outside the topics they chose.
+    Returns False when it already was in their reviews (nothing changes)."""
+    settings, _ = StudySettings.objects.get_or_create(user=user)
+    through = StudySettings.added_topics.through
+    try:
+        with transaction.atomic():
+            _, created = through.objects.get_or_create(
+                studysettings_id=settings.pk, topic_id=topic.pk
+            )
+    except IntegrityError:  # added at the same moment in another tab
+        return False
+    return created
+
+
+def remove_topic_from_reviews(*, user: object, topic: Topic) -> bool:
+    """Take a topic out of the learner's added topics (cards already studied stay in the queue).
+    Returns whether it was there."""
+    through = StudySettings.added_topics.through
+    deleted, _ = through.objects.filter(studysettings__user=user, topic=topic).delete()
+    return bool(deleted)

@@ -14,6 +14,8 @@ urlpatterns = [
         views.card_action,
         name="study_card_action",
     ),
+    path("topics/<slug:slug>/add/", views.add_topic, name="study_add_topic"),
+    path("topics/<slug:slug>/remove/", views.remove_topic, name="study_remove_topic"),
     path("settings/", views.settings_view, name="study_settings"),
     path("settings/optimize/", views.optimize, name="study_optimize"),
     path("practice/", views.practice, name="study_practice"),

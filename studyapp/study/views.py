@@ -13,7 +13,9 @@ from django.core import signing
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -122,6 +124,7 @@ def _study_context(request: HtmxHttpRequest, settings: StudySettings | None = No
     context: dict = {"counts": counts, "mode": "study"}
     if question is None:
         context["next_due"] = selectors.next_learning_due(request.user, settings, now)
+        context["learning_steps"] = today.answers - today.new - today.reviews
         return context
     prefetch_related_objects([question], "choices")  # topic and bank came with it
     version = card.version if card else 0
@@ -336,6 +339,52 @@ def card_action(request: HtmxHttpRequest, slug: str, action: str) -> HttpRespons
     return redirect(target or "study")
 
 
+def _back_to(request: HtmxHttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return default
+    return target or default
+
+
+@login_required
+@require_POST
+def add_topic(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Add a topic to the learner's reviews: its new cards come first, within the daily limit."""
+    topic = get_object_or_404(Topic, slug=slug)
+    added = services.add_topic_to_reviews(user=request.user, topic=topic)
+    settings = selectors.study_settings(request.user)
+    waiting = selectors.new_in_topic(request.user, settings, topic, timezone.now())
+    if not added:
+        messages.info(request, f"{topic.title} is already in your reviews.")
+    elif settings.new_per_day == 0:
+        messages.warning(
+            request,
+            f"{topic.title} is in your reviews, but your daily limit of new cards is 0: raise it "
+            "in your study settings to start its questions.",
+        )
+    else:
+        messages.success(
+            request,
+            f"{topic.title} is in your reviews: its {waiting} new card{pluralize(waiting)} come "
+            f"first in your queue, up to {settings.new_per_day} new cards a day (your daily "
+            "limit, in settings).",
+        )
+    return redirect(_back_to(request, reverse("topic_detail", args=[topic.slug])))
+
+
+@login_required
+@require_POST
+def remove_topic(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Take a topic out of the learner's added topics."""
+    topic = get_object_or_404(Topic, slug=slug)
+    if services.remove_topic_from_reviews(user=request.user, topic=topic):
+        messages.success(
+            request,
+            f"{topic.title} is no longer first in line; the cards you started stay in review.",
+        )
+    return redirect(_back_to(request, reverse("topic_detail", args=[topic.slug])))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HtmxHttpRequest) -> HttpResponse:
@@ -345,7 +394,8 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
         settings = form.save(commit=False)
-        settings.save(update_fields=[f for f in form.Meta.fields if f not in ("topics", "banks")])
+        many = ("topics", "banks", "added_topics")
+        settings.save(update_fields=[f for f in form.Meta.fields if f not in many])
         form.save_m2m()
         messages.success(request, "Settings saved. They apply from the next card.")
         return redirect("study_settings")
