@@ -21,11 +21,11 @@
     else form.submit();
   }
 
-  // 1-9 (or a-i) pick the choices in the order shown, before checking: a radio is chosen, a
-  // checkbox ticked or unticked.
+  // 1-9 (or a-i) pick the choices in the order shown (True and False too), before checking: a
+  // radio is chosen, a checkbox ticked or unticked.
   function pickChoice(form, event) {
     if (!form) return false;
-    var inputs = form.querySelectorAll("input[name=choice]");
+    var inputs = form.querySelectorAll("input[name=choice], input[name=truth]");
     if (!inputs.length || event.key.length !== 1) return false;
     var index = "123456789".indexOf(event.key);
     if (index < 0) index = "abcdefghi".indexOf(event.key.toLowerCase());
