@@ -363,11 +363,18 @@ def add_topic(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "in your study settings to start its questions.",
         )
     else:
+        today = selectors.today_counts(request.user, settings, timezone.now())
+        when = (
+            f" You have started today's {settings.new_per_day} already: they begin tomorrow, "
+            "unless you raise the limit."
+            if today.new >= settings.new_per_day and waiting
+            else ""
+        )
         messages.success(
             request,
             f"{topic.title} is in your reviews: its {waiting} new card{pluralize(waiting)} come "
             f"first in your queue, up to {settings.new_per_day} new cards a day (your daily "
-            "limit, in settings).",
+            f"limit, in settings).{when}",
         )
     return redirect(_back_to(request, reverse("topic_detail", args=[topic.slug])))
 

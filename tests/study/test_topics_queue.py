@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from studyapp.banks.loading import renumber_study_order, study_orders
 from studyapp.study import scheduling, selectors, services
@@ -181,3 +182,13 @@ def test_the_done_screen_counts_every_answer_of_the_day(client, user, topics):
         f"Today you answered {answers} cards: 2 new, 0 reviews and {answers - 2} learning" in done
     )
     assert 'id="undo-button"' in done
+
+
+def test_adding_a_topic_says_when_today_s_new_cards_are_used_up(client, user, topics):
+    StudySettings.objects.create(user=user, new_per_day=2)
+    take_new_cards(user, 2, now=timezone.now())
+    client.force_login(user)
+    client.post("/study/topics/gamma/add/")
+    page = client.get("/topics/gamma/").content.decode()
+    assert "its 3 new cards come first" in page  # alpha-0 and beta-0 were started today
+    assert "You have started today&#x27;s 2 already: they begin tomorrow" in page
