@@ -117,7 +117,7 @@ def test_always_the_first_input_or_value_zero_scores_about_chance_over_50_cards(
     assert all(6 <= right <= 19 for right in scores.values()), scores
 
 
-def test_a_multi_question_earns_moodle_partial_credit(assessment, member):
+def test_a_multi_question_earns_moodle_partial_credit(client, assessment, member):
     attempt = services.start_attempt(assessment=assessment, user=member, now=NOW,
                                      rng=random.Random(1))  # fmt: skip
     data = answers_for(attempt, right={"example-headless"})
@@ -131,6 +131,9 @@ def test_a_multi_question_earns_moodle_partial_credit(assessment, member):
     assert types.is_correct is False and types.score == 0.5
     assert attempt.correct_count == 1
     assert attempt.score == round(100 * 1.5 / 7, 2)  # headless right + half of example-types
+    client.force_login(member)
+    page = client.get(f"/assessments/attempts/{attempt.pk}/").content.decode()
+    assert "Partly right: 50% of the point" in page and "21% · Not passed" in page
 
 
 def submitted(assessment, member, right):
