@@ -97,6 +97,9 @@ class Form:
     inputs: list[dict[str, str]] = field(default_factory=list)
     buttons: list[tuple[str, str]] = field(default_factory=list)
     order_texts: list[str] = field(default_factory=list)
+    # (value, text) of each choice as shown: the values are displayed positions, shuffled per
+    # learner and card version, so a right answer is found by its text.
+    choices: list[tuple[str, str]] = field(default_factory=list)
 
     def hidden(self) -> list[tuple[str, str]]:
         """Return the hidden fields (CSRF token, question, version, shown) as sent."""
@@ -121,6 +124,9 @@ class _FormParser(HTMLParser):
         self.forms: list[Form] = []
         self._form: Form | None = None
         self._order_text: list[str] | None = None
+        self._choice: list[str] | None = None
+        self._choice_value = ""
+        self._in_key = False  # the <kbd> of a choice's shortcut is not its text
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
@@ -130,16 +136,29 @@ class _FormParser(HTMLParser):
             return
         elif tag == "input":
             self._form.inputs.append(values)
+            if values.get("name") == "choice" and self._choice is not None:
+                self._choice_value = values.get("value", "")
         elif tag == "button" and values.get("name"):
             self._form.buttons.append((values["name"], values.get("value", "")))
         elif tag == "span" and "order-text" in values.get("class", "").split():
             self._order_text = []
+        elif tag == "label" and "choice" in values.get("class", "").split():
+            self._choice, self._choice_value = [], ""
+        elif tag == "kbd":
+            self._in_key = True
 
     def handle_data(self, data: str) -> None:
         if self._order_text is not None:
             self._order_text.append(data)
+        if self._choice is not None and not self._in_key:
+            self._choice.append(data)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "kbd":
+            self._in_key = False
+        if tag == "label" and self._choice is not None and self._form is not None:
+            self._form.choices.append((self._choice_value, "".join(self._choice)))
+            self._choice = None
         if tag == "span" and self._order_text is not None and self._form is not None:
             self._form.order_texts.append("".join(self._order_text))
             self._order_text = None
@@ -204,6 +223,7 @@ def build_answer_key() -> dict[str, dict[str, Any]]:
             "type": question.type,
             "correct_choices": [i for i, c in enumerate(choices) if c.is_correct],
             "choice_count": len(choices),
+            "right_texts": [_letters(c.text) for c in choices if c.is_correct],
             "truth": question.truth,
             "answers": list(question.answers),
             "cloze": [answer for _, answer, _ in cloze_deletions(question.prompt)],
@@ -214,6 +234,11 @@ def build_answer_key() -> dict[str, dict[str, Any]]:
     return key
 
 
+def _letters(text: str) -> str:
+    """Return a choice's text reduced to letters and digits (markdown and markup left out)."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
 def answer_fields(form: Form, key: dict[str, Any] | None, correct: bool) -> list[tuple[str, str]]:
     """Return the fields a learner submits for the question form: right ones when `correct`."""
     fields = form.hidden()
@@ -221,8 +246,13 @@ def answer_fields(form: Form, key: dict[str, Any] | None, correct: bool) -> list
         return fields
     kind = key["type"]
     if kind in ("single", "multi"):
-        right = [str(i) for i in key["correct_choices"]]
-        wrong = [str(i) for i in range(key["choice_count"]) if str(i) not in right][:1]
+        if form.choices:  # a page: find the right choices by their text
+            shown = [(value, _letters(text)) for value, text in form.choices]
+            right = [value for value, text in shown if text in key["right_texts"]]
+            wrong = [value for value, text in shown if text not in key["right_texts"]][:1]
+        else:  # built without a page (answers-only): positions, right about 1 time in n
+            right = [str(i) for i in key["correct_choices"]]
+            wrong = [str(i) for i in range(key["choice_count"]) if str(i) not in right][:1]
         chosen = right if correct else wrong
         fields += [("choice", value) for value in (chosen[:1] if kind == "single" else chosen)]
     elif kind == "truefalse":

@@ -69,6 +69,7 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     # What renumber_study_order would give questions made in order (tests of the numbering
     # itself call it).
     study_order = factory.LazyAttribute(lambda question: question.position)
+    interleaved_order = factory.LazyAttribute(lambda question: question.position)
 
 
 class ChoiceFactory(factory.django.DjangoModelFactory):

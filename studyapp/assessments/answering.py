@@ -34,12 +34,23 @@ def _fields_of(data: Mapping, prefix: str) -> MultiValueDict:
 
 
 def answer_from_form(
-    spec: QuestionSpec, item_order: Sequence[int], position: int, data: Mapping
+    spec: QuestionSpec,
+    item_order: Sequence[int],
+    position: int,
+    data: Mapping,
+    choice_order: Sequence[int] = (),
 ) -> list:
-    """Return the answer to one question from the attempt form, as its grader reads it."""
+    """Return the answer to one question from the attempt form, as its grader reads it.
+
+    Choices come as the positions they were shown at (`choice_order`); the answer holds their
+    indexes in the question.
+    """
     fields = _fields_of(data, field_prefix(position))
     if spec.type != "order":
-        return parse_response(spec.type, spec.prompt, "", len(spec.items), fields)
+        order = list(choice_order) or list(range(len(spec.choices)))
+        return parse_response(
+            spec.type, spec.prompt, "", len(spec.items), fields, choice_order=order
+        )
     ranked = []
     for display_index, original in enumerate(item_order):
         try:

@@ -21,7 +21,10 @@ TYPE_LABELS = dict(Question.Type.choices)
 
 @dataclass(frozen=True)
 class ShownChoice:
-    index: int
+    """A choice as shown: `value`, what the form sends, is its displayed position (never its
+    place in the bank, which would tell who authored the right one first)."""
+
+    value: int
     text: str
     is_chosen: bool
 
@@ -77,6 +80,19 @@ class RevealedAnswer:
     solution: str = ""
     question_slug: str = ""
     topic_slug: str = ""
+    score: float | None = None
+    typo_tolerance: bool = True
+    dash_underscore: bool = False
+    is_regraded: bool = False
+
+    @property
+    def is_partly_right(self) -> bool:
+        """Wrong, but with partial credit (a multi question's right picks count)."""
+        return self.is_correct is False and bool(self.score)
+
+    @property
+    def percent(self) -> int:
+        return round((self.score or 0.0) * 100)
 
 
 def shown_question(
@@ -104,8 +120,8 @@ def shown_question(
     if spec.type in ("single", "multi"):
         order = list(choice_order) or list(range(len(spec.choices)))
         choices = tuple(
-            ShownChoice(index, spec.choices[index].text, str(index) in given)
-            for index in order
+            ShownChoice(position, spec.choices[index].text, str(index) in given)
+            for position, index in enumerate(order)
             if 0 <= index < len(spec.choices)
         )
         return ShownQuestion(**common, choices=choices)
@@ -142,6 +158,8 @@ def revealed_answer(
     feedback: Sequence[str],
     question_slug: str = "",
     topic_slug: str = "",
+    score: float | None = None,
+    is_regraded: bool = False,
 ) -> RevealedAnswer:
     """Return a graded question's right answer, explanation and the member's answer."""
     given = [str(value) for value in response]
@@ -152,6 +170,10 @@ def revealed_answer(
         "question_slug": question_slug,
         "topic_slug": topic_slug,
         "given": given[0] if given else "",
+        "score": score,
+        "typo_tolerance": spec.typo_tolerance,
+        "dash_underscore": spec.dash_underscore,
+        "is_regraded": is_regraded,
     }
     if spec.type in ("single", "multi"):
         order = list(choice_order) or list(range(len(spec.choices)))

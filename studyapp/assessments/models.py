@@ -157,7 +157,11 @@ class Attempt(models.Model):
     )
     question_count = models.PositiveSmallIntegerField(default=0)
     correct_count = models.PositiveSmallIntegerField(default=0)
-    score = models.FloatField(null=True, blank=True, help_text="Percent of questions right.")
+    score = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Percent of the points earned: one a question, partial credit for multi.",
+    )
     passed = models.BooleanField(null=True, blank=True)
 
     objects = AttemptQuerySet.as_manager()
@@ -219,8 +223,17 @@ class AttemptQuestion(models.Model):
     response = models.JSONField(default=list, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     is_correct = models.BooleanField(null=True, blank=True)
-    score = models.FloatField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True, help_text="The points earned, 0 to 1.")
     feedback = models.JSONField(default=list, blank=True)
+    regraded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The lead who set the verdict by hand, if one did.",
+    )
+    regraded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["attempt_id", "position"]

@@ -20,7 +20,7 @@ from studyapp.banks.grading import grade
 from studyapp.banks.models import Question, Topic
 from studyapp.study.models import CardState
 
-from . import drawing
+from . import drawing, scoring
 from .answering import answer_from_form, is_untouched, present_marker
 from .models import Assessment, AssessmentItem, Attempt, AttemptQuestion
 from .selectors import in_attempt_team
@@ -260,7 +260,9 @@ def save_answers(
                 if present_marker(row.position) not in data:
                     continue
                 spec = spec_from_data(row.spec)
-                response = answer_from_form(spec, row.item_order, row.position, data)
+                response = answer_from_form(
+                    spec, row.item_order, row.position, data, row.choice_order
+                )
                 if is_untouched(spec, row.item_order, response):
                     response = []
                 if response != row.response:
@@ -332,18 +334,15 @@ def _grade_and_close(attempt: Attempt, now: datetime, *, is_time_up: bool) -> No
     """
     rows = list(attempt.questions.all())
     for row in rows:
-        verdict = grade(spec_from_data(row.spec), row.response)
+        spec = spec_from_data(row.spec)
+        verdict = grade(spec, row.response)
         row.is_correct = verdict.is_correct
-        row.score = verdict.score
+        row.score = scoring.question_credit(spec.type, verdict.is_correct, verdict.score)
         row.feedback = list(verdict.feedback)
     AttemptQuestion.objects.bulk_update(rows, ["is_correct", "score", "feedback"])
-    correct = sum(1 for row in rows if row.is_correct)
-    attempt.question_count = len(rows)
-    attempt.correct_count = correct
-    attempt.score = round(100.0 * correct / len(rows), 2) if rows else 0.0
-    attempt.passed = attempt.score >= attempt.assessment.pass_mark
     attempt.is_time_up = is_time_up
     attempt.submitted_at = min(now, attempt.deadline)
+    _score(attempt, rows)
     attempt.save(
         update_fields=[
             "question_count",
@@ -356,6 +355,49 @@ def _grade_and_close(attempt: Attempt, now: datetime, *, is_time_up: bool) -> No
     )
     missed = [row.question_id for row in rows if not row.is_correct and row.question_id]
     queue_for_review(user_id=attempt.user_id, question_ids=missed, now=now)
+
+
+def _score(attempt: Attempt, rows: list[AttemptQuestion]) -> None:
+    """Set the attempt's counts, score and pass from its graded questions (not saved)."""
+    attempt.question_count = len(rows)
+    attempt.correct_count = sum(1 for row in rows if row.is_correct)
+    attempt.score = scoring.attempt_percent(row.score or 0.0 for row in rows)
+    attempt.passed = attempt.score >= attempt.assessment.pass_mark
+
+
+def regrade_question(
+    *, attempt_id: int, position: int, is_correct: bool, by: User, now: datetime
+) -> Attempt:
+    """A lead's verdict on one question of a submitted attempt: right (the whole point) or wrong
+    (none). The attempt's score and pass, and so the report, are recomputed. Saying the same
+    again changes nothing."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("assessment")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if attempt is None:
+            raise AssessmentError("That attempt does not exist.")
+        if not attempt.is_submitted:
+            raise AssessmentError("Only a submitted attempt can be regraded.")
+        if attempt.user_id == by.pk:
+            raise AssessmentError("You can't regrade your own attempt.")
+        rows = list(attempt.questions.all())
+        row = next((row for row in rows if row.position == position), None)
+        if row is None:
+            raise AssessmentError("This attempt has no such question.")
+        if row.regraded_by_id is not None and row.is_correct == is_correct:
+            return attempt
+        row.is_correct = is_correct
+        row.score = 1.0 if is_correct else 0.0
+        row.regraded_by = by
+        row.regraded_at = now
+        row.save(update_fields=["is_correct", "score", "regraded_by", "regraded_at"])
+        _score(attempt, rows)
+        attempt.save(update_fields=["question_count", "correct_count", "score", "passed"])
+    return attempt
 
 
 def queue_for_review(*, user_id: int, question_ids: Collection[int], now: datetime) -> int:

@@ -40,4 +40,9 @@ urlpatterns = [
         name="attempt_save_question",
     ),
     path("assessments/attempts/<int:pk>/submit/", views.attempt_submit, name="attempt_submit"),
+    path(
+        "assessments/attempts/<int:pk>/questions/<int:position>/regrade/",
+        views.attempt_regrade,
+        name="attempt_regrade",
+    ),
 ]

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -291,6 +291,8 @@ def _revealed(rows: list[AttemptQuestion]) -> list:
             feedback=row.feedback,
             question_slug=row.question_slug,
             topic_slug=row.topic_slug,
+            score=row.score,
+            is_regraded=row.regraded_by_id is not None,
         )
         result.append((shown, answer))
     return result
@@ -324,6 +326,8 @@ def attempt_detail(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
         "assessment": assessment,
         "is_own": is_own,
         "reveal": reveal,
+        # Leads (and staff) regrade others' attempts by hand; members never override a verdict.
+        "can_regrade": attempt.is_submitted and not is_own and is_lead_view,
         "answers": _revealed(rows) if reveal else [],
         "missed_count": sum(1 for row in rows if row.is_correct is False),
         "now": now,
@@ -401,6 +405,39 @@ def attempt_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     except services.AssessmentError as error:
         messages.error(request, str(error))
     return redirect("attempt_detail", attempt.pk)
+
+
+@login_required
+@require_POST
+def attempt_regrade(request: HtmxHttpRequest, pk: int, position: int) -> HttpResponse:
+    """A lead marks one question of a member's submitted attempt right or wrong by hand."""
+    attempt = selectors.get_attempt_for(request.user, pk)
+    if attempt.user_id == request.user.pk or not selectors.can_manage(
+        request.user, attempt.assessment
+    ):
+        raise Http404("No such attempt.")
+    verdict = request.POST.get("verdict", "")
+    if verdict not in ("right", "wrong"):
+        return HttpResponseBadRequest("Choose right or wrong.")
+    try:
+        attempt = services.regrade_question(
+            attempt_id=attempt.pk,
+            position=position,
+            is_correct=verdict == "right",
+            by=request.user,
+            now=timezone.now(),
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        outcome = "passed" if attempt.passed else "not passed"
+        messages.success(
+            request,
+            f"Question {position} marked {verdict}: the score is now "
+            f"{attempt.score:.0f}% ({outcome}), and the report counts it so.",
+        )
+    target = reverse("attempt_detail", args=[attempt.pk])
+    return redirect(f"{target}#question-{position}")
 
 
 # Reports ----------------------------------------------------------------------------------------

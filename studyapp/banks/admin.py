@@ -142,9 +142,9 @@ class QuestionForm(forms.ModelForm):
         model = Question
         fields = [
             "slug", "bank", "topic", "type", "difficulty", "is_retired", "prompt", "explanation",
-            "truth", "answers", "pattern", "items", "may_swap", "answer", "key_points", "starter",
-            "k8s_version", "checks", "solution", "all_documents", "snippets", "tags", "sources",
-            "position",
+            "truth", "answers", "pattern", "typo_tolerance", "dash_underscore", "items", "may_swap",
+            "answer", "key_points", "starter", "k8s_version", "checks", "solution", "all_documents",
+            "snippets", "tags", "sources", "position",
         ]  # fmt: skip
         help_texts = {"slug": ID_HELP}
 
@@ -198,6 +198,7 @@ class QuestionAdmin(RenumbersStudyOrder, admin.ModelAdmin):
         ("Text", {"fields": ["prompt", "explanation", "preview"]}),
         ("single / multi: use the choices below; truefalse", {"fields": ["truth"]}),
         ("short", {"fields": ["answers", "pattern"]}),
+        ("short / cloze: typed answers", {"fields": ["typo_tolerance", "dash_underscore"]}),
         ("order", {"fields": ["items", "may_swap"]}),
         ("flashcard", {"fields": ["answer", "key_points"]}),
         ("yaml", {"fields": ["starter", "k8s_version", "checks", "solution", "all_documents"]}),

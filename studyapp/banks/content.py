@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .balance import answer_position_warnings
 from .format import (
     BankError,
     BankErrors,
@@ -45,6 +46,7 @@ class Content:
     # The text of each file read, by bank slug ("" for topics.yaml): (path in the content
     # folder, text with LF line endings), kept so an export writes back only what changed.
     sources: dict[str, tuple[str, str]] = field(default_factory=dict)
+    warnings: list[BankError] = field(default_factory=list)
 
     @property
     def questions(self) -> list[QuestionSpec]:
@@ -196,6 +198,9 @@ def read_content(
     _read_snippets(content, roots, errors, versions, validated or {})
     if errors:
         raise BankErrors(errors)
+    content.warnings = [
+        warning for bank in content.banks for warning in answer_position_warnings(bank)
+    ]
     content.banks = [
         dataclasses.replace(
             bank,

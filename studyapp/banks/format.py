@@ -30,9 +30,9 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "single": ("choices",),
     "multi": ("choices",),
     "truefalse": ("answer",),
-    "short": ("answers", "pattern"),
+    "short": ("answers", "pattern", "typo_tolerance", "dash_underscore"),
     "order": ("items", "may_swap"),
-    "cloze": (),
+    "cloze": ("typo_tolerance", "dash_underscore"),
     "flashcard": ("answer", "key_points"),
     "yaml": ("checks", "starter", "k8s_version", "solution", "all_documents"),
 }
@@ -128,6 +128,8 @@ class QuestionSpec:
     checks: tuple[CheckSpec, ...] = ()
     solution: str = ""
     all_documents: bool = False
+    typo_tolerance: bool = True
+    dash_underscore: bool = False
     line: int | None = None
     snippet_lines: tuple[int | None, ...] = field(default=(), compare=False)
     topic_line: int | None = field(default=None, compare=False)
@@ -542,6 +544,25 @@ def _parse_truefalse(raw: Mapping, errors: Collector, prompt: str) -> dict[str, 
     return {"truth": value}
 
 
+def _flag(raw: Mapping, key: str, default: bool, errors: Collector) -> bool:
+    """Return a true/false key (the default when absent); report any other value."""
+    value = raw.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        errors.add(line_of(raw, key), f"'{key}' must be true or false, not {value!r}")
+        return default
+    return value
+
+
+def _typed_answer_flags(raw: Mapping, errors: Collector) -> dict[str, bool]:
+    """Return how typed answers of a short or cloze question are compared."""
+    return {
+        "typo_tolerance": _flag(raw, "typo_tolerance", True, errors),
+        "dash_underscore": _flag(raw, "dash_underscore", False, errors),
+    }
+
+
 def _parse_short(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]:
     answers = _text_list(raw, "answers", errors)
     pattern = _text(raw, "pattern", errors)
@@ -552,7 +573,7 @@ def _parse_short(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]
             regex.compile(pattern)  # the engine grading uses (with a time limit)
         except regex.error as exc:
             errors.add(line_of(raw, "pattern"), f"invalid regular expression in 'pattern': {exc}")
-    return {"answers": answers, "pattern": pattern}
+    return {"answers": answers, "pattern": pattern, **_typed_answer_flags(raw, errors)}
 
 
 def _parse_order(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]:
@@ -613,7 +634,7 @@ def _parse_cloze(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]
     for number, text, _hint in cloze_deletions(prompt):
         if not text.strip():
             errors.add(line_of(raw, "prompt"), f"cloze deletion c{number} is empty")
-    return {}
+    return _typed_answer_flags(raw, errors)
 
 
 def _parse_flashcard(raw: Mapping, errors: Collector, prompt: str) -> dict[str, Any]:
@@ -723,10 +744,13 @@ def question_to_data(spec: QuestionSpec, *, bank_topic: str = "") -> dict[str, A
             data["answers"] = list(spec.answers)
         if spec.pattern:
             data["pattern"] = spec.pattern
+        data.update(_typed_answer_data(spec))
     elif spec.type == "order":
         data["items"] = list(spec.items)
         if spec.may_swap:
             data["may_swap"] = [list(pair) for pair in spec.may_swap]
+    elif spec.type == "cloze":
+        data.update(_typed_answer_data(spec))
     elif spec.type == "flashcard":
         data["answer"] = spec.answer
         if spec.key_points:
@@ -749,6 +773,16 @@ def question_to_data(spec: QuestionSpec, *, bank_topic: str = "") -> dict[str, A
         data["tags"] = list(spec.tags)
     if spec.sources:
         data["sources"] = list(spec.sources)
+    return data
+
+
+def _typed_answer_data(spec: QuestionSpec) -> dict[str, bool]:
+    """Return the typed-answer keys that differ from their defaults."""
+    data = {}
+    if not spec.typo_tolerance:
+        data["typo_tolerance"] = False
+    if spec.dash_underscore:
+        data["dash_underscore"] = True
     return data
 
 

@@ -2,6 +2,11 @@
 
 Answers come in as the forms send them (strings and lists of strings) and are never trusted:
 anything malformed is simply a wrong answer with a message, never an exception.
+
+Typed answers (short and cloze) are compared after normalisation (case, spaces, quotes and
+trailing slashes ignored; `-` and `_` alike when the question says so), and a word of 5 or more
+letters may hold one typo (a letter added, left out, changed or two swapped) unless the question
+turns that off: the verdict then says how the word is spelt.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import regex
 
 from .commands import matches_any_command
 from .format import QuestionSpec, cloze_deletions
-from .kubernetes import newest_version, validate_manifest_text
+from .kubernetes import newest_version, validate_manifest_text, yaml_syntax_problem
 from .yamlguard import ANSWER_LIMITS
 
 MAX_ANSWER_CHARS = 20_000
@@ -27,20 +32,116 @@ MAX_SHORT_CHARS = 300
 # ...but length alone does not bound a pattern like `(a+)+b`, whose backtracking doubles with each
 # character: author patterns run under a time limit, and one that runs out matches nothing.
 PATTERN_TIMEOUT_SECONDS = 0.05
+TYPO_MIN_LETTERS = 5
+QUOTES = "\"'`\u2018\u2019\u201c\u201d\u201e\u00ab\u00bb"
+_WITHOUT_QUOTES = str.maketrans("", "", QUOTES)
+# Runs of letters (words, where a typo may be forgiven), runs of digits, any other character
+# but spaces.
+_TOKENS = re.compile(r"[^\W\d_]+|\d+|\S")
 
 
 @dataclass(frozen=True)
 class Grade:
-    """The verdict on an answer: right or wrong, a score from 0 to 1, what to tell the learner."""
+    """The verdict on an answer: right or wrong, a score from 0 to 1, what to tell the learner.
+
+    `is_near_miss`: wrong by a single slip (one choice too many or too few of a multi question),
+    which the learner may rate Hard rather than Again.
+    """
 
     is_correct: bool
     score: float
     feedback: tuple[str, ...] = ()
+    is_near_miss: bool = False
 
 
-def normalize_text(text: str) -> str:
-    """Return text compared ignoring case and spaces."""
-    return re.sub(r"\s+", "", str(text)).casefold()
+def _tidy(text: str, *, dash_underscore: bool) -> str:
+    text = re.sub(r"\s+", " ", str(text)).casefold().translate(_WITHOUT_QUOTES).strip()
+    text = text.rstrip("/") or text
+    return text.replace("_", "-") if dash_underscore else text
+
+
+def normalize_text(text: str, *, dash_underscore: bool = False) -> str:
+    """Return text as typed answers are compared: no case, spaces or quotes, no trailing slash,
+    and `_` read as `-` when `dash_underscore`."""
+    return _tidy(text, dash_underscore=dash_underscore).replace(" ", "")
+
+
+def is_one_edit_apart(given: str, expected: str) -> bool:
+    """Return whether two different words differ by one letter added, left out, changed, or by
+    two neighbouring letters swapped."""
+    if given == expected or abs(len(given) - len(expected)) > 1:
+        return False
+    if len(given) == len(expected):
+        differ = [i for i, (a, b) in enumerate(zip(given, expected, strict=True)) if a != b]
+        if len(differ) == 1:
+            return True
+        first, second = differ[0], differ[-1]
+        return (
+            len(differ) == 2
+            and second == first + 1
+            and given[first] == expected[second]
+            and given[second] == expected[first]
+        )
+    shorter, longer = sorted((given, expected), key=len)
+    index = next(
+        (i for i, (a, b) in enumerate(zip(shorter, longer, strict=False)) if a != b), len(shorter)
+    )
+    return shorter[index:] == longer[index + 1 :]
+
+
+def _is_word(token: str) -> bool:
+    return token.isalpha()
+
+
+def within_typo_tolerance(given: str, expected: str, *, dash_underscore: bool = False) -> bool:
+    """Return whether an answer differs from the expected one only by typos: at most one per
+    word, and only in words of TYPO_MIN_LETTERS letters or more (words as typed: "pod ipp" is
+    two words, and "ip" too short to forgive)."""
+    given_tokens = _TOKENS.findall(_tidy(given, dash_underscore=dash_underscore))
+    expected_tokens = _TOKENS.findall(_tidy(expected, dash_underscore=dash_underscore))
+    if given_tokens == expected_tokens or len(given_tokens) != len(expected_tokens):
+        return False
+    for mine, theirs in zip(given_tokens, expected_tokens, strict=True):
+        if mine == theirs:
+            continue
+        if not (
+            _is_word(mine)
+            and _is_word(theirs)
+            and len(theirs) >= TYPO_MIN_LETTERS
+            and is_one_edit_apart(mine, theirs)
+        ):
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class TypedMatch:
+    """The accepted answer a typed answer matched, and whether it matched only with a typo."""
+
+    accepted: str
+    has_typo: bool
+
+
+def match_typed(
+    given: str,
+    accepted: Iterable[str],
+    *,
+    typo_tolerance: bool = True,
+    dash_underscore: bool = False,
+    exact_only: bool = False,
+) -> TypedMatch | None:
+    """Return the accepted answer a typed answer matches after normalisation (an exact match
+    first, then one within the typo tolerance), or None."""
+    accepted = list(accepted)
+    mine = normalize_text(given, dash_underscore=dash_underscore)
+    for text in accepted:
+        if mine == normalize_text(text, dash_underscore=dash_underscore):
+            return TypedMatch(text, has_typo=False)
+    if typo_tolerance and not exact_only:
+        for text in accepted:
+            if within_typo_tolerance(given, text, dash_underscore=dash_underscore):
+                return TypedMatch(text, has_typo=True)
+    return None
 
 
 def _collapse(text: str) -> str:
@@ -89,8 +190,10 @@ def grade_single(question: QuestionSpec, answer: Any) -> Grade:
 def grade_multi(question: QuestionSpec, answer: Any) -> Grade:
     """Judge a multiple-choice answer: the indexes of the chosen choices, in any order.
 
-    Right only when exactly the correct set is chosen; the score gives partial credit (right picks
-    minus wrong picks over the number of correct choices, never below zero).
+    Right only when exactly the correct set is chosen; the score gives partial credit (Moodle's
+    rule: each right pick +1/k and each wrong pick -1/k for k correct choices, never below zero).
+    One slip (a right choice left out or one wrong choice added, with at least one right pick)
+    is a near miss.
     """
     indexes = {_as_index(value, len(question.choices)) for value in _as_list(answer)}
     if None in indexes:
@@ -98,7 +201,8 @@ def grade_multi(question: QuestionSpec, answer: Any) -> Grade:
     correct = {i for i, choice in enumerate(question.choices) if choice.is_correct}
     hits, misses = len(indexes & correct), len(indexes - correct)
     score = max(0.0, (hits - misses) / len(correct)) if correct else 0.0
-    return Grade(indexes == correct, round(score, 4))
+    slips = len(indexes ^ correct)
+    return Grade(indexes == correct, round(score, 4), is_near_miss=slips == 1 and hits >= 1)
 
 
 def grade_truefalse(question: QuestionSpec, answer: Any) -> Grade:
@@ -111,6 +215,21 @@ def grade_truefalse(question: QuestionSpec, answer: Any) -> Grade:
     return Grade(correct, 1.0 if correct else 0.0)
 
 
+def _spelling(match: TypedMatch, where: str = "") -> tuple[str, ...]:
+    if not match.has_typo:
+        return ()
+    return (f"{where}Accepted: the spelling is “{match.accepted}”.",)
+
+
+def _matches_pattern(pattern: str, text: str) -> bool:
+    """Return whether the author's regex matches the whole answer (as typed, or without quotes
+    and trailing slashes), ignoring case."""
+    collapsed = _collapse(text)
+    tidy = collapsed.translate(_WITHOUT_QUOTES).strip()
+    tidy = tidy.rstrip("/") or tidy
+    return any(pattern_matches(pattern, candidate) for candidate in (collapsed, tidy))
+
+
 def grade_short(question: QuestionSpec, answer: Any) -> Grade:
     """Judge a short text answer against the accepted answers and the pattern."""
     values = _as_list(answer)
@@ -119,13 +238,17 @@ def grade_short(question: QuestionSpec, answer: Any) -> Grade:
         return Grade(False, 0.0, ("The answer was empty.",))
     if len(text) > MAX_SHORT_CHARS:
         return Grade(False, 0.0, (f"A short answer has at most {MAX_SHORT_CHARS} characters.",))
-    if normalize_text(text) in {normalize_text(accepted) for accepted in question.answers}:
+    flags = {"dash_underscore": question.dash_underscore}
+    if match_typed(text, question.answers, exact_only=True, **flags):
         return Grade(True, 1.0)
     # kubectl commands are compared by meaning (aliases, flag forms and order), not as text.
     if matches_any_command(text, question.answers):
         return Grade(True, 1.0)
-    if question.pattern and pattern_matches(question.pattern, _collapse(text)):
+    if question.pattern and _matches_pattern(question.pattern, text):
         return Grade(True, 1.0)
+    match = match_typed(text, question.answers, typo_tolerance=question.typo_tolerance, **flags)
+    if match:
+        return Grade(True, 1.0, _spelling(match))
     return Grade(False, 0.0)
 
 
@@ -158,17 +281,33 @@ def grade_order(question: QuestionSpec, answer: Any) -> Grade:
     return Grade(False, round(in_place / len(items), 4) if items else 0.0)
 
 
+def cloze_matches(question: QuestionSpec, given: Iterable[str]) -> list[TypedMatch | None]:
+    """Return, per deletion of a cloze prompt, what the text given for it matched (or None)."""
+    values = list(given)
+    return [
+        match_typed(
+            values[index][:MAX_ANSWER_CHARS] if index < len(values) else "",
+            [expected],
+            typo_tolerance=question.typo_tolerance,
+            dash_underscore=question.dash_underscore,
+        )
+        for index, (_, expected, _) in enumerate(cloze_deletions(question.prompt))
+    ]
+
+
 def grade_cloze(question: QuestionSpec, answer: Any) -> Grade:
     """Judge a cloze answer: one text per deletion, in the order they appear in the prompt."""
-    deletions = cloze_deletions(question.prompt)
-    values = _as_list(answer)
-    values += [""] * (len(deletions) - len(values))
-    right = sum(
-        1
-        for (_, expected, _), given in zip(deletions, values, strict=False)
-        if normalize_text(given[:MAX_ANSWER_CHARS]) == normalize_text(expected)
+    matches = cloze_matches(question, _as_list(answer))
+    right = sum(1 for match in matches if match)
+    several = len(matches) > 1
+    feedback = tuple(
+        note
+        for number, match in enumerate(matches, start=1)
+        if match
+        for note in _spelling(match, f"Blank {number}: " if several else "")
     )
-    return Grade(right == len(deletions), round(right / len(deletions), 4) if deletions else 0.0)
+    score = round(right / len(matches), 4) if matches else 0.0
+    return Grade(right == len(matches), score, feedback)
 
 
 def grade_flashcard(question: QuestionSpec, answer: Any) -> Grade:
@@ -224,3 +363,40 @@ GRADERS = {
 def grade(question: QuestionSpec, answer: Any) -> Grade:
     """Judge any answer to any question."""
     return GRADERS[question.type](question, answer)
+
+
+def unanswered_reason(question: QuestionSpec, answer: Any) -> str | None:
+    """Return why an answer cannot be judged yet, or None when it can.
+
+    Nothing chosen or typed, or a manifest that is not even YAML, says nothing about what the
+    learner knows: study hands the form back with this message and records nothing.
+    """
+    values = _as_list(answer)
+    if question.type == "single":
+        if not any(_as_index(v, len(question.choices)) is not None for v in values):
+            return "Choose an answer first."
+    elif question.type == "multi":
+        if not any(_as_index(v, len(question.choices)) is not None for v in values):
+            return "Choose at least one answer first."
+    elif question.type == "truefalse":
+        if not any(value.strip().lower() in ("true", "false") for value in values):
+            return "Choose true or false first."
+    elif question.type == "short":
+        if not any(value.strip() for value in values):
+            return "Type an answer first."
+    elif question.type == "cloze":
+        if not any(value.strip() for value in values):
+            return "Fill in the blanks first."
+    elif question.type == "yaml":
+        text = values[0] if len(values) == 1 else ""
+        if not text.strip():
+            return "Write the manifest first."
+        if len(text) <= MAX_ANSWER_CHARS:
+            problem = yaml_syntax_problem(text)
+            if problem is not None:
+                where = f"line {problem.line}: " if problem.line else ""
+                return (
+                    f"This is not valid YAML yet ({where}{problem.message}). Fix it and check "
+                    "again: nothing was recorded."
+                )
+    return None

@@ -30,7 +30,7 @@ from kubernetes_validate.utils import (
 from referencing import Registry, Resource
 
 from .manifests import RULES_VERSION, check_objects
-from .yamlguard import CONTENT_LIMITS, YamlLimits
+from .yamlguard import ANSWER_LIMITS, CONTENT_LIMITS, YamlLimits
 from .yamlsource import YamlProblem, compose_documents, construct, key_line, node_line
 
 
@@ -306,3 +306,15 @@ def validate_manifest_text(
         problems.append(ManifestProblem(line, f"{field_path(path)}: {message}"))
     problems.sort(key=lambda problem: problem.line or 0)
     return documents, problems
+
+
+def yaml_syntax_problem(text: str) -> ManifestProblem | None:
+    """Return where and why a learner's manifest is not YAML at all, or None when it parses (a
+    text beyond the answer limits parses: grading refuses it with its own message)."""
+    try:
+        compose_documents(text, ANSWER_LIMITS)
+    except YamlProblem as exc:
+        if exc.is_refused:
+            return None
+        return ManifestProblem(exc.line, exc.message.removeprefix("invalid YAML: "))
+    return None

@@ -92,6 +92,8 @@ def _question_values(spec: QuestionSpec, bank: Bank, topic: Topic, position: int
         "checks": [asdict(check) for check in spec.checks],
         "solution": spec.solution,
         "all_documents": spec.all_documents,
+        "typo_tolerance": spec.typo_tolerance,
+        "dash_underscore": spec.dash_underscore,
         "position": position,
         "is_retired": False,
     }
@@ -231,17 +233,40 @@ def _keep_sources(content: Content, banks: dict[str, Bank]) -> None:
             source.save(update_fields=["path", "text", "updated_at"])
 
 
+def study_orders(rows: list[tuple[int, int, int]]) -> dict[int, tuple[int, int]]:
+    """Return each question's (study_order, interleaved_order) from (pk, topic id, topic
+    position) rows given topic by topic: in the topic's position, its bank, its position.
+
+    `study_order` numbers them in that order; `interleaved_order` takes the first question of
+    every topic, then the second of every topic, and so on.
+    """
+    rank_in_topic: dict[int, int] = {}
+    ranked = []
+    for number, (pk, topic_id, topic_position) in enumerate(rows, start=1):
+        rank_in_topic[topic_id] = rank_in_topic.get(topic_id, 0) + 1
+        ranked.append(((rank_in_topic[topic_id], topic_position, topic_id, number), pk, number))
+    return {pk: (number, mixed) for mixed, (_, pk, number) in enumerate(sorted(ranked), start=1)}
+
+
 def renumber_study_order() -> int:
-    """Number every question in the order new cards are introduced: the topic's position, the
-    bank, then the question's position. Only rows whose number changed are written; returns how
-    many. Call it after any write that can move a question (a load, an admin save)."""
+    """Number every question in the orders new cards are introduced in: topic by topic (the
+    topic's position, the bank, then the question's position) and mixed across topics. Only
+    rows whose numbers changed are written; returns how many. Call it after any write that can
+    move a question (a load, an admin save)."""
     rows = Question.objects.order_by("topic__position", "bank__slug", "position", "pk")
+    current = {}
+    topic_rows = []
+    for pk, topic_id, topic_position, order, mixed in rows.values_list(
+        "pk", "topic_id", "topic__position", "study_order", "interleaved_order"
+    ):
+        current[pk] = (order, mixed)
+        topic_rows.append((pk, topic_id, topic_position))
     moved = [
-        Question(pk=pk, study_order=number)
-        for number, (pk, current) in enumerate(rows.values_list("pk", "study_order"), start=1)
-        if current != number
+        Question(pk=pk, study_order=order, interleaved_order=mixed)
+        for pk, (order, mixed) in study_orders(topic_rows).items()
+        if current[pk] != (order, mixed)
     ]
-    Question.objects.bulk_update(moved, ["study_order"], batch_size=500)
+    Question.objects.bulk_update(moved, ["study_order", "interleaved_order"], batch_size=500)
     return len(moved)
 
 

@@ -136,6 +136,16 @@ class Question(models.Model):
     answer = models.TextField(blank=True, help_text="flashcard: the model answer (markdown).")
     answers = models.JSONField(default=list, blank=True, help_text="short: accepted answers.")
     pattern = models.CharField(max_length=500, blank=True, help_text="short: a regex.")
+    typo_tolerance = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text="short, cloze: accept one typo in words of 5 or more letters.",
+    )
+    dash_underscore = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="short, cloze: '-' and '_' count as the same character.",
+    )
     items = models.JSONField(default=list, blank=True, help_text="order: items in order.")
     may_swap = models.JSONField(
         default=list,
@@ -155,6 +165,10 @@ class Question(models.Model):
     # position), kept by `renumber_study_order`: one column an index can walk, so picking a
     # learner's next new question stops at the first row instead of sorting the catalog.
     study_order = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    # The same, mixed across topics (the first question of each topic, then the second of each,
+    # and so on): the default order of new cards, so a learner studying several topics meets
+    # them all from the first day.
+    interleaved_order = models.PositiveIntegerField(default=0, db_default=0, editable=False)
     is_retired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -170,6 +184,11 @@ class Question(models.Model):
                 fields=["study_order", "id"],
                 condition=Q(is_retired=False),
                 name="question_study_order_active",
+            ),
+            models.Index(
+                fields=["interleaved_order", "id"],
+                condition=Q(is_retired=False),
+                name="question_interleaved_active",
             ),
         ]
         constraints = [
@@ -212,6 +231,8 @@ class Question(models.Model):
             checks=tuple(CheckSpec(c["expr"], c["message"]) for c in self.checks),
             solution=self.solution,
             all_documents=self.all_documents,
+            typo_tolerance=self.typo_tolerance,
+            dash_underscore=self.dash_underscore,
         )
 
 

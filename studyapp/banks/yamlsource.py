@@ -42,12 +42,13 @@ class LineList(list):
 
 
 class YamlProblem(Exception):
-    """A file that cannot be read as YAML at all."""
+    """A text that cannot be read as YAML at all (`is_refused`: it is YAML, beyond the limits)."""
 
-    def __init__(self, line: int | None, message: str) -> None:
+    def __init__(self, line: int | None, message: str, *, is_refused: bool = False) -> None:
         super().__init__(message)
         self.line = line
         self.message = message
+        self.is_refused = is_refused
 
 
 # libyaml's parser when the C binding is there (several times faster), the pure-Python one else.
@@ -94,7 +95,7 @@ def _check_limits(text: str, limits: YamlLimits) -> None:
     try:
         check_yaml(text, limits)
     except YamlTooLarge as exc:
-        raise YamlProblem(exc.line, f"YAML refused: {exc.message}") from None
+        raise YamlProblem(exc.line, f"YAML refused: {exc.message}", is_refused=True) from None
 
 
 def load_yaml(text: str, limits: YamlLimits = CONTENT_LIMITS) -> tuple[Any, list[tuple[int, str]]]:

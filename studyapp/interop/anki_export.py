@@ -9,7 +9,8 @@ from pathlib import Path
 import genanki
 from django.utils.html import escape
 
-from studyapp.banks.models import Question
+from studyapp.banks.models import Choice, Question
+from studyapp.banks.shuffling import export_order
 from studyapp.core.markdown import render_markdown
 
 DECK_PREFIX = "Kubeprep"
@@ -71,10 +72,17 @@ def _pre(text: str) -> str:
     return f"<pre><code>{escape(text)}</code></pre>"
 
 
+def shuffled_choices(question: Question) -> list[Choice]:
+    """Return the question's choices in the order the export lists them: shuffled, the same on
+    every export (so the right answer is not always "A")."""
+    choices = list(question.choices.all())
+    return [choices[i] for i in export_order(question.slug, [c.text for c in choices])]
+
+
 def front(question: Question) -> str:
     """The question side: the prompt, and the choices or items to work with."""
     html = render_markdown(question.prompt)
-    choices = list(question.choices.all())
+    choices = shuffled_choices(question)
     if question.type in ("single", "multi"):
         hint = "Choose one." if question.type == "single" else "Choose all that apply."
         items = "".join(f"<li>{render_markdown(c.text)}</li>" for c in choices)
@@ -94,7 +102,7 @@ def front(question: Question) -> str:
 
 def back(question: Question) -> str:
     """The answer side: the answer, the explanation and the YAML of the linked snippets."""
-    choices = list(question.choices.all())
+    choices = shuffled_choices(question)
     if question.type in ("single", "multi"):
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
         right = [

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from studyapp.banks.models import Question
+from studyapp.banks.shuffling import export_order
 
 GIFT_SPECIAL = re.compile(r"([~=#{}:\\])")
 SUPPORTED = ("single", "multi", "truefalse", "short")
@@ -24,6 +25,12 @@ def _weight(count: int) -> str:
     return f"{value:.5f}".rstrip("0").rstrip(".")
 
 
+def _shuffled(question: Question) -> list:
+    """Return the choices in a stable shuffled order (the right one is not always first)."""
+    choices = list(question.choices.all())
+    return [choices[i] for i in export_order(question.slug, [c.text for c in choices])]
+
+
 @dataclass
 class GiftExport:
     text: str
@@ -36,7 +43,7 @@ def question_to_gift(question: Question) -> str | None:
     head = f"// {question.topic.slug}, level {question.difficulty}\n"
     head += f"::{escape(question.slug)}::[markdown]{escape(question.prompt)}"
     feedback = f"####{escape(question.explanation)}"
-    choices = list(question.choices.all())
+    choices = _shuffled(question)
     if question.type == "single":
         lines = [
             f"{'=' if c.is_correct else '~'}{escape(c.text)}"
@@ -44,10 +51,10 @@ def question_to_gift(question: Question) -> str | None:
             for c in choices
         ]
     elif question.type == "multi":
-        right = sum(c.is_correct for c in choices)
-        wrong = len(choices) - right
+        # The app's rule, which is Moodle's: each right choice +1/k, each wrong one -1/k.
+        right = sum(c.is_correct for c in choices) or 1
         lines = [
-            f"~%{_weight(right) if c.is_correct else '-' + _weight(wrong or 1)}%{escape(c.text)}"
+            f"~%{'' if c.is_correct else '-'}{_weight(right)}%{escape(c.text)}"
             + (f"#{escape(c.why)}" if c.why else "")
             for c in choices
         ]

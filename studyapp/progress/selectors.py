@@ -9,14 +9,12 @@ from zoneinfo import ZoneInfo
 from django.db.models import (
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
-    FloatField,
-    Func,
-    IntegerField,
+    OuterRef,
     Q,
     Sum,
-    Value,
 )
 from django.db.models.functions import Coalesce, TruncDate
 
@@ -28,34 +26,39 @@ from studyapp.study.selectors import new_available, questions_in_scope
 DAY_OFFSET = timedelta(hours=scheduling.DAY_STARTS_AT.hour)
 
 
-class DaysSince(Func):
-    """Whole days from a datetime column to `now` (FSRS counts elapsed time in whole days)."""
+MATURE_DAYS = 21
 
-    output_field = IntegerField()
 
-    def __init__(self, expression: str, now: datetime) -> None:
-        super().__init__(Value(now), F(expression))
+@dataclass(frozen=True)
+class Segment:
+    """One part of a topic's stacked bar (x and width in percent of the bar)."""
 
-    def as_sqlite(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
-        return self.as_sql(
-            compiler, connection,
-            template="CAST(julianday(%(expressions)s) AS INTEGER)",
-            arg_joiner=") - julianday(", **extra,
-        )  # fmt: skip
-
-    def as_postgresql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
-        now, field = self.source_expressions
-        template = "FLOOR(EXTRACT(EPOCH FROM (%(now)s - %(field)s)) / 86400)::integer"
-        field_sql, field_params = compiler.compile(field)
-        now_sql, now_params = compiler.compile(now)
-        return template % {"now": now_sql, "field": field_sql}, (*now_params, *field_params)
+    name: str
+    count: int
+    x: float
+    width: float
 
 
 @dataclass(frozen=True)
 class TopicMastery:
+    """A topic's questions in study by where the learner stands with them.
+
+    new: not started; learning: in (re)learning steps; young: in review with a stability under
+    MATURE_DAYS days, or failed today; mature: in review with a stability of MATURE_DAYS days or
+    more, and not failed today. The mature cards are the mastered ones.
+    """
+
     topic: Topic
     total: int
-    mastered: int
+    new: int
+    learning: int
+    young: int
+    mature: int
+    is_added: bool = False
+
+    @property
+    def mastered(self) -> int:
+        return self.mature
 
     @property
     def share(self) -> float:
@@ -65,41 +68,63 @@ class TopicMastery:
     def percent(self) -> int:
         return round(self.share * 100)
 
-
-def mastery_days_factor(settings: StudySettings) -> float:
-    """Return C such that retrievability >= desired retention exactly when days <= stability * C.
-
-    FSRS-6: R(t) = (1 + factor * t / S) ** -decay, so R(t) >= r  <=>  t <= S * (r ** (-1 / decay)
-    - 1) / factor. With r = 0.9, C = 1: stability is the interval at 90% recall.
-    """
-    parameters = settings.parameters or scheduling.DEFAULT_PARAMETERS
-    decay = parameters[20]
-    factor = 0.9 ** (-1 / decay) - 1
-    return (settings.desired_retention ** (-1 / decay) - 1) / factor
+    @property
+    def segments(self) -> list[Segment]:
+        """The stacked bar: mature, young, learning, new, left to right."""
+        parts, x = [], 0.0
+        for name in ("mature", "young", "learning", "new"):
+            count = getattr(self, name)
+            width = 100.0 * count / self.total if self.total else 0.0
+            parts.append(Segment(name, count, round(x, 2), round(width, 2)))
+            x += width
+        return parts
 
 
 def topic_mastery(user: object, settings: StudySettings, now: datetime) -> list[TopicMastery]:
-    """Per topic: questions in study, and those recalled now at or above desired retention.
+    """Per topic: its questions in study as new, learning, young and mature (mastered) cards,
+    and whether the learner added it to their reviews. Weakest first.
 
-    Two grouped queries (topics with their question counts, mastered cards per topic), each
-    reading its rows once: a subquery per topic would read the learner's cards once per topic."""
-    factor = mastery_days_factor(settings)
-    mastered = dict(
-        CardState.objects.filter(user=user, question__is_retired=False)
-        .exclude(state=scheduling.NEW)
-        .filter(last_review__isnull=False, stability__isnull=False)
-        .annotate(days=DaysSince("last_review", now))
-        .filter(days__lte=ExpressionWrapper(F("stability") * factor, output_field=FloatField()))
+    Two grouped queries (topics with their question counts, the learner's cards per topic and
+    state), each reading its rows once: a subquery per topic would read the cards once per topic.
+    """
+    failed_today = ReviewLog.objects.filter(
+        card=OuterRef("pk"),
+        rating=scheduling.AGAIN,
+        reviewed_at__gte=scheduling.day_start(now, settings.time_zone),
+    )
+    in_review = Q(state=scheduling.REVIEW)
+    mature = in_review & Q(stability__gte=MATURE_DAYS) & ~Exists(failed_today)
+    learning = Q(state__in=[scheduling.LEARNING, scheduling.RELEARNING])
+    counts = {
+        row["question__topic"]: row
+        for row in CardState.objects.filter(user=user, question__is_retired=False)
         .order_by()
         .values("question__topic")
-        .annotate(n=Count("pk"))
-        .values_list("question__topic", "n")
+        .annotate(
+            learning=Count("pk", filter=learning),
+            review=Count("pk", filter=in_review),
+            mature=Count("pk", filter=mature),
+        )
+    }
+    added = StudySettings.added_topics.through.objects.filter(
+        studysettings__user=user, topic=OuterRef("pk")
     )
-    rows = [
-        TopicMastery(topic, topic.question_count, mastered.get(topic.pk, 0))
-        for topic in Topic.objects.with_question_counts()
-        if topic.question_count
-    ]
+    rows = []
+    for topic in Topic.objects.with_question_counts().annotate(is_added=Exists(added)):
+        if not topic.question_count:
+            continue
+        row = counts.get(topic.pk, {"learning": 0, "review": 0, "mature": 0})
+        rows.append(
+            TopicMastery(
+                topic=topic,
+                total=topic.question_count,
+                new=max(0, topic.question_count - row["learning"] - row["review"]),
+                learning=row["learning"],
+                young=row["review"] - row["mature"],
+                mature=row["mature"],
+                is_added=topic.is_added,
+            )
+        )
     return sorted(rows, key=lambda row: (row.share, row.topic.position))
 
 

@@ -27,6 +27,7 @@ def progress(request: HtmxHttpRequest) -> TemplateResponse:
         "settings": settings,
         "summary": selectors.summary(request.user, settings, now, days),
         "mastery": selectors.topic_mastery(request.user, settings, now),
+        "mature_days": selectors.MATURE_DAYS,
         "heatmap": cells,
         "heatmap_width": (cells[-1].x + charts.CELL) if cells else 0,
         "heatmap_total": sum(days.values()),

@@ -38,6 +38,22 @@ class StudySettingsForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked to study every bank.",
     )
+    added_topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Topics added to your reviews",
+        help_text="Their new cards come before any other (within your new cards a day), even "
+        "outside the topics chosen above. Add one from its topic page.",
+    )
+    new_card_order = forms.ChoiceField(
+        choices=StudySettings.NewCardOrder.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        label="Order of new cards",
+        help_text="Mixed: one topic's new card, then another's, so every topic you study starts "
+        "today. Topic by topic: all of the first topic's, then the next.",
+    )
 
     class Meta:
         model = StudySettings
@@ -49,7 +65,13 @@ class StudySettingsForm(forms.ModelForm):
             "time_zone",
             "topics",
             "banks",
+            "added_topics",
+            "new_card_order",
         ]
+
+    def clean_new_card_order(self) -> str:
+        """Return the order chosen, or the current one when the form did not say."""
+        return self.cleaned_data.get("new_card_order") or self.instance.new_card_order
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)

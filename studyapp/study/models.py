@@ -10,6 +10,8 @@ from django.db.models import Q
 
 from studyapp.banks.models import Bank, Question, Topic
 
+from . import scheduling
+
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
@@ -17,6 +19,10 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class StudySettings(models.Model):
     """How one learner studies: retention, daily limits, scope, time zone, FSRS parameters."""
+
+    class NewCardOrder(models.TextChoices):
+        MIXED = "mixed", "Mixed across topics"
+        TOPIC = "topic", "Topic by topic"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_settings"
@@ -28,6 +34,20 @@ class StudySettings(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     topics = models.ManyToManyField(Topic, blank=True, related_name="+")
     banks = models.ManyToManyField(Bank, blank=True, related_name="+")
+    added_topics = models.ManyToManyField(
+        Topic,
+        blank=True,
+        related_name="+",
+        help_text="Topics added to the reviews: their new cards come first (and are studied "
+        "even outside the topics chosen above).",
+    )
+    new_card_order = models.CharField(
+        max_length=10,
+        choices=NewCardOrder.choices,
+        default=NewCardOrder.MIXED,
+        db_default=NewCardOrder.MIXED,
+        help_text="Mixed: one topic's new card, then another's. Topic by topic: the topics' order.",
+    )
     parameters = models.JSONField(null=True, blank=True, help_text="Fitted FSRS parameters.")
     parameters_log_loss = models.FloatField(null=True, blank=True)
     parameters_rmse = models.FloatField(null=True, blank=True)
@@ -123,6 +143,16 @@ class Answer(models.Model):
     card_version = models.PositiveIntegerField()
     response = models.JSONField(default=list, blank=True)
     is_correct = models.BooleanField(null=True, help_text="None: self-graded (flashcard).")
+    is_near_miss = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Wrong by one slip: may be rated Hard as well as Again.",
+    )
+    is_overridden = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Graded wrong, and the learner said they were right.",
+    )
     score = models.FloatField(default=0)
     feedback = models.JSONField(default=list, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
@@ -138,6 +168,23 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"answer {self.pk} to {self.card_id}"
+
+    @property
+    def ratings(self) -> list[int]:
+        """The ratings the learner may give this answer now."""
+        is_correct = True if self.is_overridden else self.is_correct
+        return scheduling.allowed_ratings(is_correct, is_near_miss=self.is_near_miss)
+
+    @property
+    def can_override(self) -> bool:
+        """Whether the learner may still say "I was right": a wrong typed answer whose outcomes
+        for the right-answer ratings were kept when it was graded."""
+        right = (scheduling.HARD, scheduling.GOOD, scheduling.EASY)
+        return (
+            self.is_correct is False
+            and not self.is_overridden
+            and all(str(rating) in self.outcomes for rating in right)
+        )
 
 
 class ReviewLogQuerySet(models.QuerySet):
@@ -156,6 +203,11 @@ class ReviewLog(models.Model):
     reviewed_at = models.DateTimeField()
     duration_ms = models.PositiveIntegerField(default=0)
     is_correct = models.BooleanField(null=True)
+    is_overridden = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text='Graded wrong; the learner said they were right ("I was right").',
+    )
     card_before = models.JSONField(help_text="The card's state before this review (for undo).")
 
     objects = ReviewLogQuerySet.as_manager()

@@ -110,11 +110,14 @@ def preview(
     return {rating: review(scheduler, card_id, memory, rating, now) for rating in ratings}
 
 
-def allowed_ratings(is_correct: bool | None) -> list[int]:
-    """A wrong answer can only be rated Again; a right one Hard, Good or Easy; self-graded all."""
+def allowed_ratings(is_correct: bool | None, *, is_near_miss: bool = False) -> list[int]:
+    """A wrong answer can only be rated Again (or Hard, when it missed by a single slip); a
+    right one Hard, Good or Easy; a self-graded one anything."""
     if is_correct is None:
         return [AGAIN, HARD, GOOD, EASY]
-    return [HARD, GOOD, EASY] if is_correct else [AGAIN]
+    if is_correct:
+        return [HARD, GOOD, EASY]
+    return [AGAIN, HARD] if is_near_miss else [AGAIN]
 
 
 def retrievability(scheduler: fsrs.Scheduler, card_id: int, memory: Memory, now: datetime) -> float:

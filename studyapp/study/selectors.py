@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -16,6 +17,15 @@ from .scheduling import LEARNING, NEW, RELEARNING, REVIEW, day_start
 COUNT_CAP = 1000  # learning cards shown as "1000" at most: nobody needs the exact backlog
 
 
+class TodayCounts(NamedTuple):
+    """What the learner did since their day began: reviews of review cards, new cards started,
+    and every answer rated (learning steps included)."""
+
+    reviews: int
+    new: int
+    answers: int
+
+
 @dataclass(frozen=True)
 class QueueCounts:
     learning: int
@@ -23,6 +33,7 @@ class QueueCounts:
     new: int
     reviewed_today: int
     new_today: int
+    answered_today: int = 0
 
     @property
     def total(self) -> int:
@@ -31,19 +42,21 @@ class QueueCounts:
 
 def study_settings(user: object) -> StudySettings:
     """Return the learner's settings, created with the defaults on first use, with
-    `limits_topics` and `limits_banks`: whether they limited study to some topics or banks (read
-    with the settings: after changing those, read the settings again)."""
+    `limits_topics`, `limits_banks` and `has_added_topics`: whether they limited study to some
+    topics or banks, and added topics to their reviews (read with the settings: after changing
+    those, read the settings again)."""
     settings = (
         StudySettings.objects.annotate(
             limits_topics=_has_rows(StudySettings.topics.through),
             limits_banks=_has_rows(StudySettings.banks.through),
+            has_added_topics=_has_rows(StudySettings.added_topics.through),
         )
         .filter(user=user)
         .first()
     )
     if settings is None:
         settings, _ = StudySettings.objects.get_or_create(user=user)
-        settings.limits_topics = settings.limits_banks = False
+        settings.limits_topics = settings.limits_banks = settings.has_added_topics = False
     return settings
 
 
@@ -58,12 +71,22 @@ def _has_rows(through: type) -> RawSQL:
     )
 
 
+def _added_topic_ids(settings: StudySettings) -> QuerySet:
+    return StudySettings.added_topics.through.objects.filter(studysettings_id=settings.pk).values(
+        "topic_id"
+    )
+
+
 def _scoped(queryset: QuerySet, settings: StudySettings, prefix: str = "") -> QuerySet:
     """Keep the rows whose question is in the topics and banks the learner chose, if they chose
-    any (`settings` as `study_settings` returns it). No query yet."""
+    any, or in a topic they added to their reviews (`settings` as `study_settings` returns it).
+    No query yet."""
     if settings.limits_topics:
         topics = StudySettings.topics.through.objects.filter(studysettings_id=settings.pk)
-        queryset = queryset.filter(**{f"{prefix}topic_id__in": topics.values("topic_id")})
+        in_topics = Q(**{f"{prefix}topic_id__in": topics.values("topic_id")})
+        if settings.has_added_topics:
+            in_topics |= Q(**{f"{prefix}topic_id__in": _added_topic_ids(settings)})
+        queryset = queryset.filter(in_topics)
     if settings.limits_banks:
         banks = StudySettings.banks.through.objects.filter(studysettings_id=settings.pk)
         queryset = queryset.filter(**{f"{prefix}bank_id__in": banks.values("bank_id")})
@@ -80,33 +103,44 @@ def _available_cards(user: object, settings: StudySettings, now: datetime) -> Qu
     return _scoped(cards, settings, "question__").exclude(buried_until__gt=now)
 
 
-def _new_questions(user: object, settings: StudySettings, now: datetime) -> QuerySet[Question]:
-    """Questions the learner has not started (a card that was only shown counts as not started)."""
+def _new_questions(
+    user: object, settings: StudySettings, now: datetime, *, added_only: bool = False
+) -> QuerySet[Question]:
+    """Questions the learner has not started (a card that was only shown counts as not started),
+    in the order the learner chose; with `added_only`, those of the topics they added."""
     started = CardState.objects.filter(user=user, question=OuterRef("pk")).filter(
         Q(state__gt=NEW) | Q(is_suspended=True) | Q(buried_until__gt=now)
     )
-    # `study_order` is the (topic, bank, position) order in one indexed column.
-    return questions_in_scope(settings).filter(~Exists(started)).order_by("study_order", "pk")
+    questions = questions_in_scope(settings).filter(~Exists(started))
+    if added_only:
+        questions = questions.filter(topic_id__in=_added_topic_ids(settings))
+    # Each order is kept in one indexed column: (topic, bank, position), or mixed across topics.
+    if settings.new_card_order == StudySettings.NewCardOrder.TOPIC:
+        return questions.order_by("study_order", "pk")
+    return questions.order_by("interleaved_order", "pk")
 
 
-def today_counts(user: object, settings: StudySettings, now: datetime) -> tuple[int, int]:
-    """Return (reviews done today, new cards introduced today) since the learner's 4 a.m."""
+def today_counts(user: object, settings: StudySettings, now: datetime) -> TodayCounts:
+    """Return what the learner did since their 4 a.m.: reviews of review cards, new cards
+    introduced, and every answer rated."""
     counts = (
         ReviewLog.objects.for_user(user)
         .filter(reviewed_at__gte=day_start(now, settings.time_zone))
         .aggregate(
             reviews=Count("pk", filter=Q(state_before=REVIEW)),
             new=Count("pk", filter=Q(state_before=NEW)),
+            answers=Count("pk"),
         )
     )
-    return counts["reviews"], counts["new"]
+    return TodayCounts(counts["reviews"], counts["new"], counts["answers"])
 
 
 def queue_counts(
-    user: object, settings: StudySettings, now: datetime, today: tuple[int, int] | None = None
+    user: object, settings: StudySettings, now: datetime, today: TodayCounts | None = None
 ) -> QueueCounts:
     """Return how many cards are due now, split as the queue takes them."""
-    reviewed_today, new_today = today or today_counts(user, settings, now)
+    today = today or today_counts(user, settings, now)
+    reviewed_today, new_today = today.reviews, today.new
     due = _available_cards(user, settings, now).filter(due__lte=now)
     # Each count stops at what today can show (a LIMITed subquery): the work does not grow with
     # a backlog of thousands of due cards.
@@ -119,6 +153,7 @@ def queue_counts(
         new=new_available(user, settings, now, new_today),
         reviewed_today=reviewed_today,
         new_today=new_today,
+        answered_today=today.answers,
     )
 
 
@@ -131,15 +166,22 @@ def new_available(user: object, settings: StudySettings, now: datetime, new_toda
     return _new_questions(user, settings, now).order_by()[:new_left].count()
 
 
+def new_in_topic(user: object, settings: StudySettings, topic: object, now: datetime) -> int:
+    """Return how many of a topic's questions the learner has not started."""
+    return _new_questions(user, settings, now).filter(topic=topic).order_by().count()
+
+
 def next_card(
-    user: object, settings: StudySettings, now: datetime, today: tuple[int, int] | None = None
+    user: object, settings: StudySettings, now: datetime, today: TodayCounts | None = None
 ) -> tuple[Question | None, CardState | None]:
     """Return the next question to study and its card (None for a question never started).
 
     Order: due learning and relearning cards, then due review cards (up to the daily review
-    limit), then new questions (up to the daily new limit).
+    limit), then new questions (up to the daily new limit): those of the topics the learner
+    added to their reviews first, mixed across topics or topic by topic as they chose.
     """
-    reviewed_today, new_today = today or today_counts(user, settings, now)
+    today = today or today_counts(user, settings, now)
+    reviewed_today, new_today = today.reviews, today.new
     due = (
         _available_cards(user, settings, now)
         .filter(due__lte=now)
@@ -153,7 +195,12 @@ def next_card(
         return card.question, card
     if new_today >= settings.new_per_day:
         return None, None
-    question = _new_questions(user, settings, now).select_related("topic", "bank").first()
+    question = None
+    if settings.has_added_topics:
+        added = _new_questions(user, settings, now, added_only=True)
+        question = added.select_related("topic", "bank").first()
+    if question is None:
+        question = _new_questions(user, settings, now).select_related("topic", "bank").first()
     if question is None:
         return None, None
     card = CardState.objects.filter(user=user, question=question).first()

@@ -7,16 +7,24 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from studyapp.banks.grading import grade
-from studyapp.banks.models import Question
+from studyapp.banks.grading import grade, unanswered_reason
+from studyapp.banks.models import Question, Topic
 
 from . import scheduling
 from .models import Answer, CardState, ReviewLog, StudySettings
 from .scheduling import Memory
 
+# Typed answers may be graded wrong for a spelling or wording the author did not foresee: the
+# learner may say "I was right" (and the review log says they did).
+OVERRIDABLE_TYPES = (Question.Type.SHORT, Question.Type.CLOZE)
+
 
 class StudyError(Exception):
     """A study action that cannot be done, with a message for the learner."""
+
+
+class NotGradedError(StudyError):
+    """An answer that says nothing yet (empty, or a manifest that is not YAML): nothing recorded."""
 
 
 @dataclass(frozen=True)
@@ -68,14 +76,21 @@ def submit_answer(
     now: datetime,
     self_graded: bool = False,
 ) -> Answer:
-    """Grade an answer and keep it with the outcome of each allowed rating.
+    """Grade an answer and keep it with the outcome of each rating it may get.
 
     Flashcards, and any question drilled aloud (`self_graded`), are rated by the learner: every
-    rating is allowed.
+    rating is allowed. A wrong typed answer also keeps the outcomes of the right-answer ratings,
+    for an "I was right"; a near miss may be rated Hard.
 
-    Answering the same card version again (double click, resent POST, a second tab) returns the
-    first answer unchanged.
+    An answer that cannot be judged (see `unanswered_reason`) raises NotGradedError before
+    anything is written. Answering the same card version again (double click, resent POST, a
+    second tab) returns the first answer unchanged.
     """
+    spec = question.to_spec()
+    if not self_graded:
+        reason = unanswered_reason(spec, response)
+        if reason:
+            raise NotGradedError(reason)
     card, _ = CardState.objects.get_or_create(
         user=user, question=question, defaults={"due": now, "state": CardState.State.NEW}
     )
@@ -84,19 +99,17 @@ def submit_answer(
         if existing is not None:
             return existing
         raise StudyError("This card changed in another tab or window; here is where it stands now.")
-    spec = question.to_spec()
+    is_near_miss = False
     if self_graded or question.type == Question.Type.FLASHCARD:
         is_correct, score, feedback = None, 0.0, []
     else:
         verdict = grade(spec, response)
         is_correct, score, feedback = verdict.is_correct, verdict.score, list(verdict.feedback)
-    outcomes = scheduling.preview(
-        scheduler_for(settings),
-        card.pk,
-        memory_of(card),
-        scheduling.allowed_ratings(is_correct),
-        now,
-    )
+        is_near_miss = verdict.is_near_miss and not is_correct
+    ratings = scheduling.allowed_ratings(is_correct, is_near_miss=is_near_miss)
+    if is_correct is False and question.type in OVERRIDABLE_TYPES:
+        ratings = scheduling.allowed_ratings(None)  # Again now; Hard to Easy after an override
+    outcomes = scheduling.preview(scheduler_for(settings), card.pk, memory_of(card), ratings, now)
     try:
         with transaction.atomic():
             return Answer.objects.create(
@@ -105,6 +118,7 @@ def submit_answer(
                 card_version=card_version,
                 response=response,
                 is_correct=is_correct,
+                is_near_miss=is_near_miss,
                 score=score,
                 feedback=feedback,
                 duration_ms=max(0, min(duration_ms, 3_600_000)),
@@ -113,6 +127,34 @@ def submit_answer(
             )
     except IntegrityError:  # this version was answered already: keep the first answer
         return Answer.objects.get(card=card, card_version=card_version)
+
+
+def override_answer(*, user: object, answer_id: int) -> Answer:
+    """Mark a wrong typed answer right at the learner's word ("I was right"), before rating.
+
+    It may then be rated Hard, Good or Easy, and its review is logged as overridden. Saying it
+    twice changes nothing.
+    """
+    with transaction.atomic():
+        answer = (
+            Answer.objects.select_related("card")
+            .filter(pk=answer_id, user=user)
+            .select_for_update(of=("self", "card"))
+            .first()
+        )
+        if answer is None:
+            raise StudyError("That answer does not exist.")
+        if answer.is_overridden:
+            return answer
+        if ReviewLog.objects.filter(answer=answer).exists():
+            raise StudyError("This answer was already rated: undo the review to change it.")
+        if answer.card.version != answer.card_version:
+            raise StudyError("This card was already reviewed in another tab or window.")
+        if not answer.can_override:
+            raise StudyError("Only a typed answer graded wrong can be marked right.")
+        answer.is_overridden = True
+        answer.save(update_fields=["is_overridden"])
+    return answer
 
 
 def rate_answer(
@@ -137,8 +179,8 @@ def rate_answer(
         if card.version != answer.card_version:
             raise StudyError("This card was already reviewed in another tab or window.")
         outcome = answer.outcomes.get(str(rating))
-        if outcome is None:
-            allowed = ", ".join(scheduling.RATING_NAMES[int(r)] for r in answer.outcomes)
+        if outcome is None or rating not in answer.ratings:
+            allowed = ", ".join(scheduling.RATING_NAMES[r] for r in answer.ratings)
             raise StudyError(f"This answer can be rated {allowed}.")
         before = card.snapshot()
         state_before = card.state
@@ -163,7 +205,12 @@ def rate_answer(
             state_before=state_before,
             reviewed_at=now,
             duration_ms=answer.duration_ms,
-            is_correct=answer.is_correct if answer.is_correct is not None else rating > 1,
+            is_correct=(
+                True
+                if answer.is_overridden
+                else (answer.is_correct if answer.is_correct is not None else rating > 1)
+            ),
+            is_overridden=answer.is_overridden,
             card_before=before,
         )
     return RatingResult(review, became_leech, already_recorded=False)
@@ -233,3 +280,27 @@ def bury(*, user: object, settings: StudySettings, question: Question, now: date
         card.version += 1
         card.save()
     return card
+
+
+def add_topic_to_reviews(*, user: object, topic: Topic) -> bool:
+    """Put a topic's questions in the learner's review queue: its new cards come before any
+    other, within the daily new-card limit, and it is studied even outside the topics they chose.
+    Returns False when it already was in their reviews (nothing changes)."""
+    settings, _ = StudySettings.objects.get_or_create(user=user)
+    through = StudySettings.added_topics.through
+    try:
+        with transaction.atomic():
+            _, created = through.objects.get_or_create(
+                studysettings_id=settings.pk, topic_id=topic.pk
+            )
+    except IntegrityError:  # added at the same moment in another tab
+        return False
+    return created
+
+
+def remove_topic_from_reviews(*, user: object, topic: Topic) -> bool:
+    """Take a topic out of the learner's added topics (cards already studied stay in the queue).
+    Returns whether it was there."""
+    through = StudySettings.added_topics.through
+    deleted, _ = through.objects.filter(studysettings__user=user, topic=topic).delete()
+    return bool(deleted)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import random
 import re
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,23 +13,26 @@ from django.core import signing
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studyapp.banks.grading import grade
+from studyapp.banks.grading import grade, unanswered_reason
 from studyapp.banks.models import Question, Topic
 from studyapp.core.http import HtmxHttpRequest, is_fragment_request
 
 from . import drill as drill_module
 from . import optimizing, scheduling, selectors, services
-from .answering import item_order, parse_response
+from .answering import choice_order, item_order, parse_response, study_choice_seed
 from .forms import StudySettingsForm
 from .models import Answer, ReviewLog, StudySettings
 from .revlog import revlog_rows
 
 SHOWN_AT_SALT = "study.shown_at"
+PRACTICE_ORDER_SALT = "study.practice_choice_order"
 
 
 def _shown_token() -> str:
@@ -45,20 +49,68 @@ def _duration_ms(token: str) -> int:
     return max(0, int(timezone.now().timestamp() * 1000) - shown_ms)
 
 
-def _question_context(question: Question, version: int) -> dict:
-    order = item_order(f"{question.pk}:{version}", len(question.items))
+def _study_order(user_id: int, question: Question, version: int) -> list[int]:
+    """Return the order a card's choices are shown in for this learner and card version."""
+    seed = study_choice_seed(user_id, question.slug, version)
+    return choice_order(seed, len(question.choices.all()))
+
+
+def _practice_order_token(question: Question, order: list[int]) -> str:
+    """Return the practice form's signed choice order (practice has no card version to key)."""
+    value = f"{question.pk}:{','.join(str(index) for index in order)}"
+    return signing.Signer(salt=PRACTICE_ORDER_SALT).sign(value)
+
+
+def _practice_order(question: Question, token: str) -> list[int] | None:
+    """Return the choice order a practice form was shown with, or None if the token is not ours
+    or not for this question."""
+    try:
+        value = signing.Signer(salt=PRACTICE_ORDER_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    pk, _, indexes = value.partition(":")
+    order = [int(index) for index in indexes.split(",") if index.isdigit()]
+    size = len(question.choices.all())
+    if pk != str(question.pk) or sorted(order) != list(range(size)):
+        return None
+    return order
+
+
+def _shown_choices(question: Question, order: list[int], response: list | None = None) -> list:
+    """Return the choices in the order shown, each with its displayed position."""
+    choices = list(question.choices.all())
+    chosen = {str(value) for value in response or []}
+    return [
+        {"position": position, "choice": choices[index], "chosen": str(index) in chosen}
+        for position, index in enumerate(order)
+        if index < len(choices)
+    ]
+
+
+def _question_context(
+    question: Question,
+    version: int,
+    order: list[int],
+    *,
+    given: list | None = None,
+    shown_token: str = "",
+) -> dict:
+    items = item_order(f"{question.pk}:{version}", len(question.items))
+    given = given or []
     return {
         "question": question,
         "card_version": version,
-        "shown_token": _shown_token(),
-        "items_shown": [(index, question.items[original]) for index, original in enumerate(order)],
-        "choices": list(question.choices.all()),
+        "shown_token": shown_token or _shown_token(),
+        "items_shown": [(index, question.items[original]) for index, original in enumerate(items)],
+        "choices": _shown_choices(question, order),
+        "given_text": given[0] if given and question.type in ("short", "yaml") else None,
+        "given_cloze": given if question.type == "cloze" else [],
     }
 
 
-def _render(request: HtmxHttpRequest, context: dict) -> TemplateResponse:
+def _render(request: HtmxHttpRequest, context: dict, status: int = 200) -> TemplateResponse:
     template = "study/study.html#panel" if is_fragment_request(request) else "study/study.html"
-    response = TemplateResponse(request, template, context)
+    response = TemplateResponse(request, template, context, status=status)
     response["Vary"] = "HX-Request"
     return response
 
@@ -72,9 +124,13 @@ def _study_context(request: HtmxHttpRequest, settings: StudySettings | None = No
     context: dict = {"counts": counts, "mode": "study"}
     if question is None:
         context["next_due"] = selectors.next_learning_due(request.user, settings, now)
+        context["learning_steps"] = today.answers - today.new - today.reviews
         return context
     prefetch_related_objects([question], "choices")  # topic and bank came with it
-    context.update(_question_context(question, card.version if card else 0))
+    version = card.version if card else 0
+    context.update(
+        _question_context(question, version, _study_order(request.user.pk, question, version))
+    )
     context["card"] = card
     return context
 
@@ -89,7 +145,11 @@ def study(request: HtmxHttpRequest) -> TemplateResponse:
 @login_required
 @require_POST
 def answer(request: HtmxHttpRequest) -> HttpResponse:
-    """Grade an answer to the card on screen; show the result and the rating buttons."""
+    """Grade an answer to the card on screen; show the result and the rating buttons.
+
+    An answer that says nothing yet (empty, or a manifest that is not YAML) comes back in its
+    form with the reason, and nothing is recorded.
+    """
     question_pk, version = request.POST.get("question", ""), request.POST.get("version", "")
     if not (re.fullmatch(r"[0-9]{1,18}", question_pk) and re.fullmatch(r"[0-9]{1,9}", version)):
         return HttpResponseBadRequest("The form is missing the question or its version.")
@@ -101,14 +161,17 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
         messages.error(request, "That question is no longer in study.")
         return redirect("study")
     version = int(version)
+    order = _study_order(request.user.pk, question, version)
     response = parse_response(
         question.type,
         question.prompt,
         f"{question.pk}:{version}",
         len(question.items),
         request.POST,
+        choice_order=order,
     )
     settings = selectors.study_settings(request.user)
+    now = timezone.now()
     try:
         result = services.submit_answer(
             user=request.user,
@@ -117,8 +180,18 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
             card_version=version,
             response=response,
             duration_ms=_duration_ms(request.POST.get("shown", "")),
-            now=timezone.now(),
+            now=now,
         )
+    except services.NotGradedError as error:
+        context = {
+            "mode": "study",
+            "counts": selectors.queue_counts(request.user, settings, now),
+            "form_message": str(error),
+            **_question_context(
+                question, version, order, given=response, shown_token=_echoed_shown(request)
+            ),
+        }
+        return _render(request, context, status=200 if is_fragment_request(request) else 400)
     except services.StudyError as error:
         messages.info(request, str(error))
         return redirect("study")
@@ -127,30 +200,45 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
     return redirect("study_answer", result.pk)
 
 
+def _echoed_shown(request: HtmxHttpRequest) -> str:
+    """Return the form's signed "shown at" token when it is ours (the time keeps running)."""
+    token = request.POST.get("shown", "")
+    try:
+        signing.Signer(salt=SHOWN_AT_SALT).unsign(token)
+    except signing.BadSignature:
+        return ""
+    return token
+
+
+def _rating_buttons(answer: Answer) -> list[dict]:
+    """Return the rating buttons of an answer, each with the interval it gives."""
+    ratings = answer.ratings
+    default = scheduling.GOOD if scheduling.GOOD in ratings else scheduling.AGAIN
+    return [
+        {
+            "rating": rating,
+            "name": scheduling.RATING_NAMES[rating],
+            "interval": scheduling.interval_label(
+                scheduling.Memory.from_json(answer.outcomes[str(rating)]).due - answer.created_at
+            ),
+            "is_default": rating == default,
+        }
+        for rating in ratings
+        if str(rating) in answer.outcomes
+    ]
+
+
 def _answer_context(
     request: HtmxHttpRequest, answer: Answer, question: Question | None = None
 ) -> dict:
     question = question or selectors.question_for_study(answer.card.question_id)
-    now = answer.created_at
-    buttons = [
-        {
-            "rating": int(rating),
-            "name": scheduling.RATING_NAMES[int(rating)],
-            "interval": scheduling.interval_label(scheduling.Memory.from_json(outcome).due - now),
-            "is_default": int(rating) == scheduling.GOOD
-            or (int(rating) == scheduling.AGAIN and len(answer.outcomes) == 1),
-        }
-        for rating, outcome in sorted(answer.outcomes.items())
-    ]
-    chosen = {str(value) for value in answer.response}
+    order = _study_order(request.user.pk, question, answer.card_version)
     return {
         "mode": "result",
         "answer": answer,
         "question": question,
-        "choices": [
-            {"choice": c, "chosen": str(i) in chosen} for i, c in enumerate(question.choices.all())
-        ],
-        "buttons": buttons,
+        "choices": _shown_choices(question, order, answer.response),
+        "buttons": _rating_buttons(answer),
         "learner_text": answer.response[0] if answer.response else "",
         "learner_order": [question.items[i] for i in answer.response if isinstance(i, int)],
         "cloze_given": answer.response,
@@ -166,6 +254,22 @@ def answer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if hasattr(result, "review"):
         return redirect("study")
     return _render(request, _answer_context(request, result))
+
+
+@login_required
+@require_POST
+def override(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """ "I was right": mark a wrong typed answer right, then rate it Hard, Good or Easy."""
+    try:
+        result = services.override_answer(user=request.user, answer_id=pk)
+    except services.StudyError as error:
+        messages.error(request, str(error))
+        if Answer.objects.filter(pk=pk, user=request.user, review__isnull=True).exists():
+            return redirect("study_answer", pk)
+        return redirect("study")
+    if is_fragment_request(request):
+        return _render(request, _answer_context(request, result))
+    return redirect("study_answer", result.pk)
 
 
 @login_required
@@ -235,6 +339,59 @@ def card_action(request: HtmxHttpRequest, slug: str, action: str) -> HttpRespons
     return redirect(target or "study")
 
 
+def _back_to(request: HtmxHttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return default
+    return target or default
+
+
+@login_required
+@require_POST
+def add_topic(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Add a topic to the learner's reviews: its new cards come first, within the daily limit."""
+    topic = get_object_or_404(Topic, slug=slug)
+    added = services.add_topic_to_reviews(user=request.user, topic=topic)
+    settings = selectors.study_settings(request.user)
+    waiting = selectors.new_in_topic(request.user, settings, topic, timezone.now())
+    if not added:
+        messages.info(request, f"{topic.title} is already in your reviews.")
+    elif settings.new_per_day == 0:
+        messages.warning(
+            request,
+            f"{topic.title} is in your reviews, but your daily limit of new cards is 0: raise it "
+            "in your study settings to start its questions.",
+        )
+    else:
+        today = selectors.today_counts(request.user, settings, timezone.now())
+        when = (
+            f" You have started today's {settings.new_per_day} already: they begin tomorrow, "
+            "unless you raise the limit."
+            if today.new >= settings.new_per_day and waiting
+            else ""
+        )
+        messages.success(
+            request,
+            f"{topic.title} is in your reviews: its {waiting} new card{pluralize(waiting)} come "
+            f"first in your queue, up to {settings.new_per_day} new cards a day (your daily "
+            f"limit, in settings).{when}",
+        )
+    return redirect(_back_to(request, reverse("topic_detail", args=[topic.slug])))
+
+
+@login_required
+@require_POST
+def remove_topic(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Take a topic out of the learner's added topics."""
+    topic = get_object_or_404(Topic, slug=slug)
+    if services.remove_topic_from_reviews(user=request.user, topic=topic):
+        messages.success(
+            request,
+            f"{topic.title} is no longer first in line; the cards you started stay in review.",
+        )
+    return redirect(_back_to(request, reverse("topic_detail", args=[topic.slug])))
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_view(request: HtmxHttpRequest) -> HttpResponse:
@@ -244,7 +401,8 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
         settings = form.save(commit=False)
-        settings.save(update_fields=[f for f in form.Meta.fields if f not in ("topics", "banks")])
+        many = ("topics", "banks", "added_topics")
+        settings.save(update_fields=[f for f in form.Meta.fields if f not in many])
         form.save_m2m()
         messages.success(request, "Settings saved. They apply from the next card.")
         return redirect("study_settings")
@@ -297,20 +455,37 @@ def practice(request: HtmxHttpRequest) -> HttpResponse:
             return HttpResponseBadRequest("The form is missing the question.")
         question = get_object_or_404(Question.objects.active(), pk=question_pk, topic=topic)
         question = selectors.question_for_study(question.pk)
+        order = _practice_order(question, request.POST.get("order", ""))
+        if order is None:
+            return HttpResponseBadRequest(
+                "The form is missing the order its choices were shown in."
+            )
         response = parse_response(
-            question.type, question.prompt, f"{question.pk}:0", len(question.items), request.POST
+            question.type,
+            question.prompt,
+            f"{question.pk}:0",
+            len(question.items),
+            request.POST,
+            choice_order=order,
         )
-        verdict = None if question.type == "flashcard" else grade(question.to_spec(), response)
-        chosen = {str(value) for value in response}
+        spec = question.to_spec()
+        reason = None if question.type == "flashcard" else unanswered_reason(spec, response)
+        if reason:
+            context = {
+                "mode": "practice",
+                "topic": topic,
+                "form_message": reason,
+                "order_token": request.POST["order"],
+                **_question_context(question, 0, order, given=response),
+            }
+            return _render(request, context, status=200 if is_fragment_request(request) else 400)
+        verdict = None if question.type == "flashcard" else grade(spec, response)
         context = {
             "mode": "practice_result",
             "topic": topic,
             "question": question,
             "verdict": verdict,
-            "choices": [
-                {"choice": c, "chosen": str(i) in chosen}
-                for i, c in enumerate(question.choices.all())
-            ],
+            "choices": _shown_choices(question, order, response),
             "learner_text": response[0] if response else "",
             "learner_order": [question.items[i] for i in response if isinstance(i, int)],
             "cloze_given": response,
@@ -320,7 +495,13 @@ def practice(request: HtmxHttpRequest) -> HttpResponse:
     if not ids:
         return _render(request, {"mode": "practice_empty", "topic": topic})
     question = selectors.question_for_study(random.choice(ids))  # noqa: S311 - not security
-    context = {"mode": "practice", "topic": topic, **_question_context(question, 0)}
+    order = choice_order(secrets.token_hex(8), len(question.choices.all()))
+    context = {
+        "mode": "practice",
+        "topic": topic,
+        "order_token": _practice_order_token(question, order),
+        **_question_context(question, 0, order),
+    }
     return _render(request, context)
 
 

@@ -282,9 +282,10 @@ def test_misses_enter_the_review_queue_due_now(assessment, member):
     settings = study_selectors.study_settings(member)
     question, card = study_selectors.next_card(member, settings, NOW + timedelta(minutes=4))
     assert card is not None and card.state == 1 and question.slug in cards
+    response = ["true"] if question.type == "truefalse" else ["0"]  # an answer, if a wrong one
     answer = study_services.submit_answer(user=member, settings=settings, question=question,
-                                          card_version=card.version, response=[], duration_ms=1,
-                                          now=NOW + timedelta(minutes=4))  # fmt: skip
+                                          card_version=card.version, response=response,
+                                          duration_ms=1, now=NOW + timedelta(minutes=4))  # fmt: skip
     study_services.rate_answer(user=member, settings=settings, answer_id=answer.pk, rating=1,
                                now=NOW + timedelta(minutes=4))  # fmt: skip
 

@@ -288,3 +288,22 @@ def test_audited_yaml_answers_are_judged_right(content, qid, edits, accepted):
         assert old in manifest, (qid, old)
         manifest = manifest.replace(old, new)
     assert grade_yaml(question, manifest).is_correct is accepted
+
+
+def test_right_answers_are_not_piled_in_one_choice_position(content):
+    """Written right-first, every bank was warned about; `manage.py reorderchoices` fixed it."""
+    assert content.warnings == []
+    singles = [q for q in content.questions if q.type == "single"]
+    firsts = sum(q.choices[0].is_correct for q in singles)
+    assert firsts <= 0.35 * len(singles), (firsts, len(singles))  # all 170 of 170, before
+
+
+@pytest.mark.parametrize(
+    "answer", ["localhost:80", "the Pod IP", "pod ip", "Pod IP address", "$POD_IP", "127.0.0.1/"]
+)
+def test_every_address_the_explanation_calls_right_is_accepted(content, answer):
+    from studyapp.banks.grading import grade
+
+    [question] = [q for q in content.questions if q.id == "pod-networking-localhost-address"]
+    assert grade(question, [answer]).is_correct
+    assert not grade(question, ["the Service IP"]).is_correct

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from studyapp.banks.format import CheckSpec, ChoiceSpec, QuestionSpec
-from studyapp.banks.grading import grade
+from studyapp.banks.grading import grade, is_one_edit_apart, unanswered_reason
 
 SINGLE = QuestionSpec(
     id="s", type="single", prompt="P", explanation="E",
@@ -165,6 +167,154 @@ def test_a_long_answer_never_reaches_a_backtracking_pattern():
     verdict = grade(evil, ["a" * 5000])
     assert not verdict.is_correct and "at most 300 characters" in verdict.feedback[0]
     assert grade(evil, ["a" * 20 + "b"]).is_correct
+
+
+# Typed answers: normalisation, typo tolerance, `-`/`_` ----------------------------------------
+
+TYPED = QuestionSpec(
+    id="ty", type="short", prompt="P", explanation="E",
+    answers=("adapter", "kube-proxy", "http://localhost", "30080", "Pod IP"),
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("answer", "correct", "note"),
+    [
+        ("adapter", True, ""),
+        ("ADAPTER", True, ""),
+        ("  ad apter ", True, ""),  # spaces never count
+        ('"adapter"', True, ""),  # quotes never count
+        ("`kube-proxy`", True, ""),
+        ("\u201ckube-proxy\u201d", True, ""),  # typographic quotes too
+        ("http://localhost/", True, ""),  # nor do trailing slashes
+        ("http://localhost//", True, ""),
+        ("adaptor", True, "adapter"),  # one letter changed
+        ("adaptr", True, "adapter"),  # one left out
+        ("adapterr", True, "adapter"),  # one added
+        ("adatper", True, "adapter"),  # two swapped
+        ("kube-prxy", True, "kube-proxy"),  # the typo is in the 5-letter word
+        ("pod ipp", False, ""),  # "ip" has 2 letters: no tolerance
+        ("adaptorr", False, ""),  # two edits in one word
+        ("adapt", False, ""),
+        ("30081", False, ""),  # digits are never a typo
+        ("kube_proxy", False, ""),  # `_` is not `-` unless the author says so
+        ("kubeproxy", False, ""),
+    ],
+)
+def test_typed_answers_are_normalised_and_forgive_one_typo_per_long_word(answer, correct, note):
+    verdict = grade(TYPED, [answer])
+    assert verdict.is_correct is correct
+    if note:
+        assert verdict.feedback == (f"Accepted: the spelling is \u201c{note}\u201d.",)
+    else:
+        assert verdict.feedback == ()
+
+
+def test_typo_tolerance_can_be_turned_off_per_question():
+    strict = dataclasses.replace(TYPED, typo_tolerance=False)
+    assert not grade(strict, ["adaptor"]).is_correct
+    assert grade(strict, ["Adapter"]).is_correct  # normalisation still applies
+
+
+def test_dash_underscore_equivalence_only_where_the_author_marks_it():
+    marked = dataclasses.replace(TYPED, dash_underscore=True, answers=("service-node-port-range",))
+    assert grade(marked, ["service_node_port_range"]).is_correct
+    assert grade(marked, ["SERVICE_NODE-PORT_RANGE"]).is_correct
+    assert not grade(dataclasses.replace(marked, dash_underscore=False),
+                     ["service_node_port_range"]).is_correct  # fmt: skip
+
+
+def test_an_exact_or_pattern_match_wins_over_a_typo_match():
+    question = dataclasses.replace(TYPED, answers=("ingress", "ingresses"), pattern=r"ingress(es)?")
+    assert grade(question, ["ingresses"]).feedback == ()
+    patterned = QuestionSpec(id="p", type="short", prompt="P", explanation="E",
+                             pattern=r"(https?://)?localhost(:80)?")  # fmt: skip
+    assert grade(patterned, ["'localhost:80/'"]).is_correct  # quotes and trailing slash dropped
+    assert not grade(patterned, ["localhost:81"]).is_correct
+
+
+def test_cloze_blanks_follow_the_same_rules_and_say_which_blank_was_misspelt():
+    verdict = grade(CLOZE, ["Nodeport", "ClusterIPP"])
+    assert verdict.is_correct and verdict.score == 1.0
+    assert verdict.feedback == ("Blank 2: Accepted: the spelling is \u201cClusterIP\u201d.",)
+    assert not grade(dataclasses.replace(CLOZE, typo_tolerance=False),
+                     ["NodePort", "ClusterIPP"]).is_correct  # fmt: skip
+    assert grade(CLOZE, ["NodePort", "LoadBalancer"]).score == 0.5
+
+
+@pytest.mark.parametrize(
+    ("given", "expected", "apart"),
+    [
+        ("adaptor", "adapter", True),
+        ("adapter", "adapter", False),  # the same word is not a typo
+        ("ab", "ba", True),
+        ("abcd", "badc", False),
+        ("abc", "abcde", False),
+        ("abc", "xabc", True),
+        ("abc", "abcx", True),
+        ("", "a", True),
+    ],
+)
+def test_one_edit_apart(given, expected, apart):
+    assert is_one_edit_apart(given, expected) is apart
+
+
+# Multi near misses and Moodle partial credit -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "score", "near_miss"),
+    [
+        (["0", "2"], 1.0, False),  # right
+        (["0"], 0.5, True),  # one right choice left out
+        (["0", "1", "2"], 0.5, True),  # one wrong choice added
+        (["0", "1"], 0.0, False),  # a right one left out and a wrong one added: two slips
+        (["1"], 0.0, False),  # one slip away from nothing right is not a near miss
+        (["1", "0", "2", "1"], 0.5, True),
+    ],
+)
+def test_multi_partial_credit_and_near_misses(answer, score, near_miss):
+    verdict = grade(MULTI, answer)
+    assert verdict.score == score and verdict.is_near_miss is near_miss
+    assert verdict.is_correct is (score == 1.0)
+
+
+# Answers that are not graded at all ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "reason"),
+    [
+        (SINGLE, [], "Choose an answer first."),
+        (SINGLE, ["9"], "Choose an answer first."),
+        (MULTI, [], "Choose at least one answer first."),
+        (MULTI, ["x"], "Choose at least one answer first."),
+        (TRUEFALSE, [""], "Choose true or false first."),
+        (SHORT, ["   "], "Type an answer first."),
+        (CLOZE, ["", " "], "Fill in the blanks first."),
+        (YAML, [""], "Write the manifest first."),
+        (SINGLE, ["1"], None),
+        (MULTI, ["1"], None),
+        (TRUEFALSE, ["false"], None),
+        (SHORT, ["kubelet"], None),
+        (CLOZE, ["", "ClusterIP"], None),  # one blank filled: judged
+        (ORDER, [], None),
+        (FLASHCARD, [], None),
+        (YAML, [SERVICE.replace("{port}", "8080")], None),  # parses: judged (and wrong)
+        (YAML, ["kind: Service\nspec: {nodePort: x}\n"], None),  # schema errors are judged
+    ],
+)
+def test_unanswered_reason(question, answer, reason):
+    assert unanswered_reason(question, answer) == reason
+
+
+def test_a_manifest_that_does_not_parse_is_not_graded_and_says_where():
+    broken = SERVICE.replace("{port}", "30080").replace(
+        "selector: {app: web}", "selector: {app: web"
+    )
+    reason = unanswered_reason(YAML, [broken])
+    assert reason.startswith("This is not valid YAML yet (line 8: ")
+    assert reason.endswith("nothing was recorded.")
 
 
 @pytest.mark.parametrize("pattern", [r"(a+)+b", r"(a|a)+b"])

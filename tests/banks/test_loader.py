@@ -138,6 +138,25 @@ def test_export_carries_admin_edits_back_to_files(example_content, tmp_path):
     assert "prompt: Edited in the admin." in (out / "banks/example.yaml").read_text()
 
 
+def test_typed_answer_keys_load_and_export_back(example_content, example_bank_text, tmp_path):
+    text = example_bank_text.replace(
+        "    answers: [nodePort, spec.ports.nodePort]\n",
+        "    answers: [nodePort, spec.ports.nodePort]\n    typo_tolerance: false\n"
+        "    dash_underscore: true\n",
+    )
+    example_content.bank("example", text)
+    load(str(example_content.root))
+    short = Question.objects.get(slug="example-nodeport-field")
+    assert (short.typo_tolerance, short.dash_underscore) == (False, True)
+    cloze = Question.objects.get(slug="example-cloze")
+    assert (cloze.typo_tolerance, cloze.dash_underscore) == (True, False)  # the defaults
+    out = tmp_path / "exported"
+    call_command("exportbanks", str(out), stdout=StringIO())
+    exported = (out / "banks/example.yaml").read_text()
+    assert exported.count("typo_tolerance: false") == 1 and exported.count("dash_underscore") == 1
+    assert load(str(out)).endswith("nothing changed.")
+
+
 def test_default_path_is_content_folder(monkeypatch, example_content):
     monkeypatch.chdir(example_content.root.parent)
     assert load("--check").startswith("Check passed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from pathlib import Path
@@ -15,6 +16,7 @@ from django.core.management.base import CommandError
 
 from studyapp.banks.models import Bank, Question
 from studyapp.interop.anki_export import build_package, questions_for_export
+from tests.factories import ChoiceFactory, QuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +174,53 @@ def test_admin_import_page(client, example, tmp_path, django_user_model):
     response = client.post("/admin/banks/bank/import-anki/", {**data, "step": "import"})
     assert response.status_code == 302
     assert Bank.objects.get(slug="from-admin").questions.count() == 2
+
+
+def test_single_choice_notes_have_the_right_answer_in_more_than_one_position(tmp_path):
+    """Every question lists its right choice first: the deck must not keep it at "A."."""
+    topic = TopicFactory(slug="shuffled", title="Shuffled")
+    for number in range(12):
+        question = QuestionFactory(slug=f"shuffled-{number}", topic=topic, bank__topic=topic,
+                                   type="single", truth=None)  # fmt: skip
+        for position in range(4):
+            ChoiceFactory(question=question, position=position, text=f"choice {number}.{position}",
+                          is_correct=position == 0)  # fmt: skip
+    out = tmp_path / "shuffled.apkg"
+    build_package(questions_for_export(topic_slug="shuffled"), out)
+    again = tmp_path / "again.apkg"
+    build_package(questions_for_export(topic_slug="shuffled"), again)
+    collection = open_in_anki(tmp_path, out)
+    letters = []
+    try:
+        for note_id in collection.find_notes('"Kubeprep id:shuffled-*"'):
+            card = collection.get_note(note_id).cards()[0]
+            front = re.findall(r"<li><p>(choice [\d.]+)</p></li>", card.question())
+            back = re.search(
+                r'<div class="correct">([A-Z])\. <p>(choice [\d.]+)</p>', card.answer()
+            )
+            letter, right = back.groups()
+            assert right.endswith(".0")  # the one authored first
+            assert front["ABCD".index(letter)] == right  # the letter names the right choice
+            letters.append(letter)
+    finally:
+        collection.close()
+    assert len(letters) == 12
+    assert len(set(letters)) > 1, letters
+    print(f"right answer letters: {sorted(letters)}")
+    # Exported again, the same order: re-importing does not reshuffle anyone's notes.
+    assert note_fields(out) == note_fields(again)
+
+
+def note_fields(package: Path) -> list[str]:
+    """Return the fields of every note of a package, as genanki wrote them."""
+    import sqlite3
+    import zipfile
+
+    path = package.with_suffix(".anki2")
+    with zipfile.ZipFile(package) as archive:
+        path.write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(path)
+    try:
+        return sorted(flds for (flds,) in connection.execute("SELECT flds FROM notes"))
+    finally:
+        connection.close()

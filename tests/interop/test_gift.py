@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from studyapp.banks.shuffling import export_order
 from studyapp.interop.anki_export import questions_for_export
 from studyapp.interop.gift import export_gift
 from tests.factories import ChoiceFactory, QuestionFactory
@@ -84,16 +85,24 @@ def test_gift_export_parses_back(example):
     parsed = {q["title"]: q for q in parse_gift(result.text)}
     single = parsed["example-nodeport-range"]
     assert single["prompt"] == "Which port range does a NodePort Service use by default?"
-    assert [(a["correct"], a["text"]) for a in single["answers"]] == [
-        (True, "30000-32767"), (False, "1-1024"), (False, "8000-9000"),
-    ]  # fmt: skip
-    assert single["answers"][1]["feedback"].startswith("Those are the privileged ports")
+    answers = {a["text"]: a for a in single["answers"]}
+    assert {text: a["correct"] for text, a in answers.items()} == {
+        "30000-32767": True, "1-1024": False, "8000-9000": False,
+    }  # fmt: skip
+    # Shuffled, the same way on every export: the right choice is not where the bank has it.
+    texts = ["30000-32767", "1-1024", "8000-9000"]
+    assert [a["text"] for a in single["answers"]] == [texts[i] for i in export_order(
+        "example-nodeport-range", texts)]  # fmt: skip
+    assert single["answers"][0]["text"] != "30000-32767"
+    assert export_gift(questions_for_export(bank_slug="example")).text == result.text
+    assert answers["1-1024"]["feedback"].startswith("Those are the privileged ports")
     assert parsed["example-headless"]["answers"] == [{"truefalse": "FALSE"}]
     assert parsed["example-headless"]["general"].startswith(
         "A headless Service sets `clusterIP: None`"
     )
-    multi = parsed["example-types"]["answers"]
-    assert [a["weight"] for a in multi] == [50.0, 50.0, -100.0]
+    multi = {a["text"]: a["weight"] for a in parsed["example-types"]["answers"]}
+    # Each right choice +1/k, each wrong one -1/k (k = 2 right choices), as the app grades.
+    assert multi == {"NodePort": 50.0, "LoadBalancer": 50.0, "ClusterIP": -50.0}
     assert [a["text"] for a in parsed["example-nodeport-field"]["answers"]] == [
         "nodePort",
         "spec.ports.nodePort",

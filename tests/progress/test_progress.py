@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from studyapp.progress import charts, selectors
-from studyapp.study import scheduling
+from studyapp.study import services
 from studyapp.study.models import Answer, CardState, ReviewLog
 from studyapp.study.selectors import study_settings
 from tests.factories import QuestionFactory, TopicFactory, UserFactory
@@ -53,26 +53,102 @@ def reviews(user, cards_and_times, *, rating=3, state_before=2, duration=1000):
     )
 
 
-@pytest.mark.parametrize("retention", [0.8, 0.9, 0.95])
-def test_mastery_agrees_with_fsrs_retrievability(user, retention):
+def counts_of(row):
+    return (row.new, row.learning, row.young, row.mature)
+
+
+def test_mastery_counts_new_learning_young_and_mature_cards(user):
     settings = study_settings(user)
-    settings.desired_retention = retention
-    settings.save()
     topic = TopicFactory()
-    scheduler = scheduling.build_scheduler(desired_retention=retention)
-    expected = 0
-    for stability in (1.5, 4.0, 10.0, 33.3):
-        for days_ago in (0, 1, 3, 5, 9, 12, 30, 40):
-            c = card(user, QuestionFactory(topic=topic, bank__topic=topic), stability=stability,
-                     days_ago=days_ago)  # fmt: skip
-            memory = scheduling.Memory(state=2, stability=stability, difficulty=5,
-                                       due=c.due, last_review=c.last_review)  # fmt: skip
-            expected += scheduling.retrievability(scheduler, c.pk, memory, NOW) >= retention
-    QuestionFactory(topic=topic, bank__topic=topic)  # never studied: counts, not mastered
+
+    def question():
+        return QuestionFactory(topic=topic, bank__topic=topic)
+
+    question()  # never shown: new
+    card(user, question(), stability=0, days_ago=0, state=0)  # shown, not started: new
+    card(user, question(), stability=1, days_ago=0, state=1)  # learning
+    card(user, question(), stability=90, days_ago=0, state=3)  # relearning, however stable
+    card(user, question(), stability=5, days_ago=2)  # young
+    card(user, question(), stability=20.9, days_ago=2)  # young, just under 21 days
+    card(user, question(), stability=21, days_ago=2)  # mature: mastered
+    failed_today = card(user, question(), stability=60, days_ago=0)
+    reviews(user, [(failed_today, NOW - timedelta(hours=1))], rating=1)  # failed today: young
+    failed_yesterday = card(user, question(), stability=60, days_ago=1)
+    reviews(user, [(failed_yesterday, NOW - timedelta(days=1))], rating=1)  # mature again
+    passed_today = card(user, question(), stability=300, days_ago=0)
+    reviews(user, [(passed_today, NOW - timedelta(hours=2))], rating=3)  # mature
+    suspended = card(user, question(), stability=40, days_ago=5)
+    CardState.objects.filter(pk=suspended.pk).update(is_suspended=True)  # still mature
+    card(user, QuestionFactory(topic=topic, bank__topic=topic, is_retired=True), stability=99,
+         days_ago=1)  # retired: not counted  # fmt: skip
+    card(UserFactory(), QuestionFactory(topic=topic, bank__topic=topic), stability=99,
+         days_ago=1)  # another learner's: their card, our new question  # fmt: skip
     [row] = selectors.topic_mastery(user, settings, NOW)
-    assert row.mastered == expected
-    assert row.total == 33
-    assert 0 < row.mastered < 32
+    assert row.total == 12
+    assert counts_of(row) == (3, 2, 3, 4)
+    assert (row.mastered, row.percent) == (4, 33)
+    assert [(s.name, s.count, s.x, s.width) for s in row.segments] == [
+        ("mature", 4, 0.0, 33.33), ("young", 3, 33.33, 25.0), ("learning", 2, 58.33, 16.67),
+        ("new", 3, 75.0, 25.0),
+    ]  # fmt: skip
+
+
+def test_a_learner_who_fails_cards_has_mastered_nothing_after_a_first_session(user):
+    """The session that showed "Pod networking 20/22 mastered (91%)": 9 of 20 answered wrong."""
+    settings = study_settings(user)
+    topic = TopicFactory()
+    questions = [QuestionFactory(topic=topic, bank__topic=topic, position=i) for i in range(22)]
+    for number, question in enumerate(questions[:20]):
+        wrong = number < 9
+        answer = services.submit_answer(
+            user=user, settings=settings, question=question, card_version=0,
+            response=["false" if wrong else "true"], duration_ms=1000, now=NOW,
+        )  # fmt: skip
+        services.rate_answer(user=user, settings=settings, answer_id=answer.pk,
+                             rating=1 if wrong else 3, now=NOW)  # fmt: skip
+    [row] = selectors.topic_mastery(user, settings, NOW + timedelta(minutes=1))
+    assert (row.mastered, row.total) == (0, 22)
+    assert counts_of(row) == (2, 20, 0, 0)
+
+
+def test_a_card_reviewed_into_maturity_and_then_failed_today_is_not_mastered(user):
+    settings = study_settings(user)
+    topic = TopicFactory()
+    question = QuestionFactory(topic=topic, bank__topic=topic)
+    now = NOW - timedelta(days=120)
+    mastered_at = None
+    for _ in range(12):  # answered right whenever it comes due
+        card_state = CardState.objects.filter(user=user, question=question).first()
+        answer = services.submit_answer(
+            user=user, settings=settings, question=question,
+            card_version=card_state.version if card_state else 0, response=["true"],
+            duration_ms=1000, now=now,
+        )  # fmt: skip
+        services.rate_answer(user=user, settings=settings, answer_id=answer.pk, rating=3, now=now)
+        card_state = CardState.objects.get(user=user, question=question)
+        [row] = selectors.topic_mastery(user, settings, now)
+        if card_state.state == 2 and card_state.stability >= 21:
+            assert row.mastered == 1
+            mastered_at = mastered_at or now
+        else:
+            assert row.mastered == 0
+        now = max(card_state.due, now + timedelta(minutes=1))
+        if now > NOW:
+            break
+    assert mastered_at is not None  # the card did become mature
+    # Failed today: relearning, and even once back in review, not mastered until tomorrow.
+    card_state = CardState.objects.get(user=user, question=question)
+    answer = services.submit_answer(user=user, settings=settings, question=question,
+                                    card_version=card_state.version, response=["false"],
+                                    duration_ms=1000, now=NOW)  # fmt: skip
+    services.rate_answer(user=user, settings=settings, answer_id=answer.pk, rating=1, now=NOW)
+    [row] = selectors.topic_mastery(user, settings, NOW)
+    assert counts_of(row) == (0, 1, 0, 0)
+    CardState.objects.filter(user=user, question=question).update(state=2, stability=45)
+    [row] = selectors.topic_mastery(user, settings, NOW + timedelta(hours=1))
+    assert counts_of(row) == (0, 0, 1, 0)
+    [row] = selectors.topic_mastery(user, settings, NOW + timedelta(days=1))
+    assert counts_of(row) == (0, 0, 0, 1)
 
 
 def test_mastery_is_weakest_first_and_ignores_retired_and_new(user):
@@ -85,6 +161,21 @@ def test_mastery_is_weakest_first_and_ignores_retired_and_new(user):
     card(user, retired, stability=50, days_ago=1)
     rows = selectors.topic_mastery(user, settings, NOW)
     assert [(r.topic, r.mastered, r.total) for r in rows] == [(weak, 0, 2), (strong, 1, 1)]
+
+
+def test_the_progress_page_defines_mastery_and_offers_to_add_a_topic(client, user):
+    topic = TopicFactory(title="Ingress")
+    card(user, QuestionFactory(topic=topic, bank__topic=topic), stability=30, days_ago=1)
+    QuestionFactory(topic=topic, bank__topic=topic)
+    client.force_login(user)
+    html = client.get("/progress/").content.decode()
+    assert "a card in review (past its learning steps) whose FSRS stability" in html
+    assert "at least 21 days" in html and "A card you failed today is never mastered." in html
+    assert "<strong>1</strong> / 2" in html and "1 mature" in html and "1 new" in html
+    assert f'action="/study/topics/{topic.slug}/add/"' in html
+    client.post(f"/study/topics/{topic.slug}/add/", {"next": "/progress/"})
+    html = client.get("/progress/").content.decode()
+    assert "In your reviews" in html and f"/study/topics/{topic.slug}/add/" not in html
 
 
 def test_heatmap_days_follow_the_4am_local_boundary(user):
@@ -186,7 +277,7 @@ def test_progress_page_runs_constant_queries_at_50000_reviews(
     assert small.status_code == large.status_code == 200
     html = large.content.decode()
     assert "50000 reviews on 348 days" in html  # one every 10 minutes, all within a year
-    assert "<svg" in html and "<title" in html and "Study this topic" in html
+    assert "<svg" in html and "<title" in html and "Add to my reviews" in html
     today = charts.day_label(NOW.date())
     assert f'class="heat-4"><title>{today}: ' in html  # today's cell, darkest: 144 reviews
     assert f"<tr><td>{today}</td><td>" in html  # and first in the table

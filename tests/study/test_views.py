@@ -35,11 +35,23 @@ def example(example_content):
 
 
 def form_fields(html: str) -> dict:
-    return {
+    fields = {
         "question": re.search(r'name="question" value="(\d+)"', html).group(1),
         "version": re.search(r'name="version" value="(\d+)"', html).group(1),
         "shown": re.search(r'name="shown" value="([^"]+)"', html).group(1),
     }
+    order = re.search(r'name="order" value="([^"]+)"', html)
+    if order:
+        fields["order"] = order.group(1)
+    return fields
+
+
+def choice_value(html: str, text: str) -> str:
+    """Return the value the form sends for the choice labelled `text` (its displayed position)."""
+    for value, label in re.findall(r'name="choice" value="(\d+)"[^>]*>(.*?)</label>', html, re.S):
+        if text in label:
+            return value
+    raise AssertionError(f"no choice {text!r} in the form")
 
 
 def test_anonymous_is_sent_to_login(client):
@@ -89,7 +101,9 @@ def test_no_answer_leaks_into_the_page_before_submitting(client, learner, exampl
                 assert "is_correct" not in form
                 continue
             assert leak not in form, (question.slug, leak)
-        answer = client.post("/study/answer/", fields)
+        some_answer = {"choice": "0", "truth": "true", "text": "x", "manifest": "a: b",
+                       "cloze-0": "x"}  # fmt: skip
+        answer = client.post("/study/answer/", {**fields, **some_answer})
         client.post(answer["Location"] + "rate/", {"rating": "1"})
     assert seen == set(leaks)
 
@@ -102,14 +116,17 @@ def test_order_items_are_never_shown_in_the_right_order(client, learner, example
     assert sorted(shown) == sorted(items) and shown != items
 
 
-def answer_current(client, **answer):
+def answer_current(client, *, choose: str = "", **answer):
+    """Answer the card shown; `choose` picks the choice with that text wherever it is shown."""
     html = client.get("/study/").content.decode()
+    if choose:
+        answer["choice"] = choice_value(html, choose)
     return client.post("/study/answer/", {**form_fields(html), **answer})
 
 
 def test_answer_then_rate_with_plain_forms(client, learner, example):
     Question.objects.exclude(slug="example-nodeport-range").update(is_retired=True)
-    response = answer_current(client, choice="0")
+    response = answer_current(client, choose="30000-32767")
     assert response.status_code == 302
     result = client.get(response["Location"]).content.decode()
     assert "✓ Right" in result and "allocates node ports" in result
@@ -123,7 +140,7 @@ def test_answer_then_rate_with_plain_forms(client, learner, example):
 
 def test_wrong_choice_shows_its_why_and_only_again(client, learner, example):
     Question.objects.exclude(slug="example-nodeport-range").update(is_retired=True)
-    response = answer_current(client, choice="1")
+    response = answer_current(client, choose="1-1024")
     result = client.get(response["Location"]).content.decode()
     assert "✗ Not quite" in result
     assert "Those are the privileged ports of a host" in result
@@ -318,9 +335,10 @@ def test_order_with_a_listed_swap_is_right_and_the_result_says_which_steps_may_s
     names = re.findall(r'name="(position-\d+)"', html)
     wanted = {"first": "1", "third": "2", "second": "3"}  # second and third swapped
     answer = {name: wanted[text] for name, text in zip(names, shown, strict=True)}
+    order = re.search(r'name="order" value="([^"]*)"', html).group(1)
     result = client.post(
         "/study/practice/",
-        {"question": question.pk, "topic": question.topic.slug, **answer},
+        {"question": question.pk, "topic": question.topic.slug, "order": order, **answer},
     ).content.decode()
     assert "✓ Right" in result
     assert "Either order is right for steps 2 and 3." in result

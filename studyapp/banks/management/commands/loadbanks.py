@@ -61,6 +61,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(exc.errors)} {noun}; nothing was written.", returncode=1
             ) from None
+        for warning in content.warnings:
+            self.stderr.write(str(warning))
         if check:
             try:
                 report = load_content(content, write=False)

@@ -21,6 +21,22 @@
     else form.submit();
   }
 
+  // 1-9 (or a-i) pick the choices in the order shown (True and False too), before checking: a
+  // radio is chosen, a checkbox ticked or unticked.
+  function pickChoice(form, event) {
+    if (!form) return false;
+    var inputs = form.querySelectorAll("input[name=choice], input[name=truth]");
+    if (!inputs.length || event.key.length !== 1) return false;
+    var index = "123456789".indexOf(event.key);
+    if (index < 0) index = "abcdefghi".indexOf(event.key.toLowerCase());
+    if (index < 0 || index >= inputs.length) return false;
+    event.preventDefault();
+    var input = inputs[index];
+    input.checked = input.type === "radio" ? true : !input.checked;
+    input.focus();
+    return true;
+  }
+
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.metaKey && event.key !== "Enter") return;
     var active = document.activeElement;
@@ -37,7 +53,13 @@
       else if (next) { event.preventDefault(); next.click(); }
       return;
     }
+    // In a text box every key types (U is a "u"): Esc leaves the box, then the keys work.
+    if (event.key === "Escape" && inTextField(active)) {
+      active.blur();
+      return;
+    }
     if (inTextField(active) || event.ctrlKey) return;
+    if (pickChoice(form, event)) return;
     if (event.key === " ") {
       var reveal = document.getElementById("reveal-button");
       if (reveal) { event.preventDefault(); reveal.click(); }
