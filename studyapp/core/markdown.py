@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
+from django.utils.text import Truncator
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
@@ -32,3 +33,19 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+INLINE_TAGS = {"b", "code", "del", "em", "i", "kbd", "strong", "sub", "sup"}
+
+
+@lru_cache(maxsize=8192)
+def render_inline(text: str) -> str:
+    """Return sanitized HTML of a short markdown text (code, emphasis) without block elements."""
+    html = markdown_lib.markdown(text or "", extensions=["sane_lists"])
+    return nh3.clean(html, tags=INLINE_TAGS, attributes={}).strip()
+
+
+def markdown_excerpt(text: str, chars: int) -> str:
+    """Return the start of a markdown text on one line as inline HTML, about `chars` long."""
+    html = render_inline(" ".join((text or "").split()))
+    return Truncator(html).chars(chars, html=True)
