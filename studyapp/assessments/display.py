@@ -11,7 +11,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from studyapp.banks.format import QuestionSpec, cloze_deletions
+from django.utils.text import Truncator
+
+from studyapp.banks.format import CLOZE_RE, QuestionSpec, cloze_deletions
 from studyapp.banks.models import Question
 
 from .answering import field_prefix
@@ -182,3 +184,16 @@ def revealed_answer(
     if spec.type == "yaml":
         return RevealedAnswer(**common, solution=spec.solution)
     return RevealedAnswer(**common)
+
+
+def item_label(item: object) -> str:
+    """Return one line naming an assessment item: its question's prompt, or its draw."""
+    if item.question_id:
+        return Truncator(" ".join(cloze_blanked(item.question.prompt).split())).chars(80)
+    level = f", level {item.difficulty}" if item.difficulty else ""
+    return f"{item.count} random from {item.topic.title}{level}"
+
+
+def cloze_blanked(prompt: str) -> str:
+    """Return a prompt with each cloze deletion shown as […]."""
+    return CLOZE_RE.sub("[…]", prompt or "")

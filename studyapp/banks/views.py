@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from studyapp.core.http import HtmxHttpRequest
 
@@ -36,6 +36,14 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
 
 
 @require_GET
+def snippet_list(request: HtmxHttpRequest) -> TemplateResponse:
+    """Every runnable manifest, by topic."""
+    return TemplateResponse(
+        request, "banks/snippet_list.html", {"snippets": selectors.snippets_by_topic()}
+    )
+
+
+@require_GET
 def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     """A snippet: highlighted manifest, the kubectl line, try steps and validation status."""
     snippet, questions = selectors.snippet_detail(slug)
@@ -60,7 +68,7 @@ def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     return TemplateResponse(request, "banks/snippet_detail.html", context)
 
 
-@require_GET
+@require_safe  # HEAD too: `curl -I` and link checkers ask before downloading
 def snippet_raw(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The snippet's exact bytes as text/yaml, for `kubectl apply -f <url>`."""
     snippet, _ = selectors.snippet_detail(slug)
