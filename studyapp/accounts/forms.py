@@ -50,7 +50,9 @@ class SignUpForm(UserCreationForm):
         label="E-mail (optional)",
         required=False,
         max_length=254,
-        help_text="Only to send you a link if you forget your password; nobody else sees it.",
+        help_text=(
+            "Only to send you a link if you forget your password; only administrators see it."
+        ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
@@ -67,7 +69,9 @@ class SignUpForm(UserCreationForm):
             "What your team sees: letters, digits and @/./+/-/_ only, up to 150 characters."
         )
         self.fields["username"].widget.attrs.update(autocomplete="username")
-        self.fields["password1"].help_text = (
+        self.fields[
+            "password1"
+        ].help_text = (
             "At least 8 characters, not only digits, not a common password, not like your username."
         )
 
@@ -97,7 +101,7 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ("first_name", "last_name", "email")
         labels = {"email": "E-mail"}
-        help_texts = {"email": "Where a password reset link is sent. Nobody else sees it."}
+        help_texts = {"email": "Where a password reset link is sent. Only administrators see it."}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("label_suffix", "")

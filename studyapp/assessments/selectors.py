@@ -11,7 +11,21 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
 
@@ -207,10 +221,20 @@ def attempts_of(user: User, assessment: Assessment) -> list[Attempt]:
 
 
 def _with_counts(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    # Questions an attempt gets: one per fixed question, `count` per draw.
+    per_item = Case(When(question__isnull=True, then=F("count")), default=Value(1))
+    questions = (
+        AssessmentItem.objects.filter(assessment=OuterRef("pk"))
+        .order_by()
+        .values("assessment")
+        .annotate(total=Sum(per_item))
+        .values("total")
+    )
     return (
         assessments.select_related("team")
         .annotate(
             item_count=Count("items", distinct=True),
+            question_count=Coalesce(Subquery(questions), 0),
             submitted_count=Count(
                 "attempts", filter=Q(attempts__submitted_at__isnull=False), distinct=True
             ),

@@ -35,7 +35,7 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     return TemplateResponse(request, "banks/topic_detail.html", context)
 
 
-@require_GET
+@require_safe
 def snippet_list(request: HtmxHttpRequest) -> TemplateResponse:
     """Every runnable manifest, by topic."""
     return TemplateResponse(
@@ -43,7 +43,7 @@ def snippet_list(request: HtmxHttpRequest) -> TemplateResponse:
     )
 
 
-@require_GET
+@require_safe
 def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     """A snippet: highlighted manifest, the kubectl line, try steps and validation status."""
     snippet, questions = selectors.snippet_detail(slug)

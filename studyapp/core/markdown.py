@@ -46,6 +46,12 @@ def render_inline(text: str) -> str:
 
 
 def markdown_excerpt(text: str, chars: int) -> str:
-    """Return the start of a markdown text on one line as inline HTML, about `chars` long."""
-    html = render_inline(" ".join((text or "").split()))
-    return Truncator(html).chars(chars, html=True)
+    """Return the start of a markdown text on one line as inline HTML, about `chars` long.
+
+    It stops before the first fenced code block: a manifest flattened onto one line reads as
+    noise.
+    """
+    text = text or ""
+    before_code, fence, _rest = text.partition("```")
+    one_line = " ".join(before_code.split()) + (" …" if fence else "")
+    return Truncator(render_inline(one_line)).chars(chars, html=True)
