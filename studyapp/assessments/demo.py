@@ -317,7 +317,7 @@ class _Learner:
             now = max(now, upcoming)
 
 
-def build_demo() -> None:
+def build_demo(history_days: int = HISTORY_DAYS) -> None:
     """Write the demo's people, team, assessments, attempts and study history (no commit)."""
     rng = random.Random(SEED)
     random.seed(SEED)  # FSRS draws its interval fuzz from the random module
@@ -326,10 +326,10 @@ def build_demo() -> None:
     published, _draft = _assessments(team, users["lead"], rng)
 
     learner = _Learner(users["demo"], rng)
-    for days_ago in range(HISTORY_DAYS, 0, -1):
+    for days_ago in range(history_days, 0, -1):
         if days_ago > 14 and rng.random() < 0.15:
             continue  # a day off now and then, but a streak up to today
-        new_cards = rng.randint(3, 5) if days_ago > HISTORY_DAYS // 2 else rng.randint(1, 3)
+        new_cards = rng.randint(3, 5) if days_ago > history_days // 2 else rng.randint(1, 3)
         learner.study_day(_at(-days_ago, 9 + rng.uniform(0, 3)), new_cards)
         if days_ago == 5:
             attempt = _take(published, users["demo"], start=_at(-5, 14), minutes=19,
@@ -414,10 +414,10 @@ def _keep_applied_outcomes(rows: list[dict]) -> None:
             row["fields"]["outcomes"] = {rating: outcomes[rating]}
 
 
-def build_fixture() -> str:
+def build_fixture(history_days: int = HISTORY_DAYS) -> str:
     """Build the demo in a transaction, read it as a fixture, roll everything back."""
     with transaction.atomic():
-        build_demo()
+        build_demo(history_days)
         text = demo_fixture()
         transaction.set_rollback(True)
     return text

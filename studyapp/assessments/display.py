@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 
 from studyapp.banks.format import CLOZE_RE, QuestionSpec, cloze_deletions
 from studyapp.banks.models import Question
+from studyapp.core.markdown import markdown_plain
 
 from .answering import field_prefix
 
@@ -189,7 +190,8 @@ def revealed_answer(
 def item_label(item: object) -> str:
     """Return one line naming an assessment item: its question's prompt, or its draw."""
     if item.question_id:
-        return Truncator(" ".join(cloze_blanked(item.question.prompt).split())).chars(80)
+        text = markdown_plain(" ".join(cloze_blanked(item.question.prompt).split()))
+        return Truncator(text).chars(80)
     level = f", level {item.difficulty}" if item.difficulty else ""
     return f"{item.count} random from {item.topic.title}{level}"
 

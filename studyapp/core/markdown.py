@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from html import unescape
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
 ALLOWED_TAGS = {
@@ -55,3 +57,8 @@ def markdown_excerpt(text: str, chars: int) -> str:
     before_code, fence, _rest = text.partition("```")
     one_line = " ".join(before_code.split()) + (" …" if fence else "")
     return Truncator(render_inline(one_line)).chars(chars, html=True)
+
+
+def markdown_plain(text: str) -> str:
+    """Return a short markdown text as plain text (for attributes such as aria-label)."""
+    return unescape(strip_tags(render_inline(text)))
