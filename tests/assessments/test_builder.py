@@ -286,7 +286,7 @@ def test_the_team_page_lists_its_assessments(client, team, lead, member, assessm
     assert f"/assessments/new/?team={team.pk}" in section
     # Questions each attempt gets: 7 fixed; a draw of 5 counts 5.
     assert re.search(r"Draft two</a> <span class=\"badge warn\">draft</span></td>\s*"
-                     r"<td class=\"wide-only\">[^<]*</td>\s*<td class=\"num\">5</td>", section)  # fmt: skip
+                     r"<td class=\"wide-only\">[^<]*</td>\s*<td class=\"num wide-only\">5</td>", section)  # fmt: skip
     mine = login(client, member).get(f"/teams/{team.pk}/").content.decode()
     section = mine.split('id="team-assessments-heading"')[1]
     assert "Service types" in section and "To do" in section and "Draft two" not in section
