@@ -171,7 +171,14 @@ def account(request: HtmxHttpRequest) -> HttpResponse:
     return TemplateResponse(request, "accounts/account.html", {"form": form})
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class NoLabelColon:
+    """Labels without Django's trailing colon, as on every other form of the app."""
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "label_suffix": ""}  # type: ignore[misc]
+
+
+class PasswordChangeView(NoLabelColon, auth_views.PasswordChangeView):
     """Change my password (the old one first); other sessions of mine are logged out."""
 
     template_name = "accounts/password_change.html"
@@ -183,7 +190,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(NoLabelColon, auth_views.PasswordResetView):
     """Ask for a reset link by username or e-mail, a few times an hour per address at most."""
 
     form_class = PasswordResetRequestForm
@@ -212,7 +219,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
         return {**super().get_context_data(**kwargs), "timeout_days": _reset_timeout_days()}
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(NoLabelColon, auth_views.PasswordResetConfirmView):
     """Set a new password from a reset link (mailed, or made by a team lead); it works once."""
 
     template_name = "accounts/password_reset_confirm.html"

@@ -423,3 +423,13 @@ def test_a_new_team_goes_on_to_where_the_lead_was_going(client, outsider_user):
 @pytest.fixture
 def outsider_user():
     return UserFactory(username="outsider")
+
+
+def test_an_unreadable_rate_stops_the_start(settings):
+    from django.core.checks import run_checks
+
+    settings.SIGNUP_RATE_LIMIT = "10/hour"
+    errors = [error for error in run_checks() if error.id == "accounts.E001"]
+    assert len(errors) == 1 and "SIGNUP_RATE_LIMIT" in errors[0].msg
+    settings.SIGNUP_RATE_LIMIT = "10/h"
+    assert not [error for error in run_checks() if error.id == "accounts.E001"]
