@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import serializers
+from django.core.serializers.base import DeserializationError
 from django.db import models, transaction
 
 from studyapp.accounts.models import Invite, Membership, Team, User
@@ -488,6 +489,17 @@ def load_demo(path: Path, now: datetime) -> Loaded:
     """
     delta = timedelta(days=(now.astimezone(UTC).date() - ANCHOR.date()).days)
     text = path.read_text(encoding="utf-8")
+    try:
+        return _load(text, delta)
+    except DeserializationError as error:
+        raise DemoError(
+            f"{path} does not fit this database ({str(error).splitlines()[0][:200]}). "
+            "Load the banks first; if they or the models changed, rebuild it with "
+            "`make demo-fixture`."
+        ) from error
+
+
+def _load(text: str, delta: timedelta) -> Loaded:
     with transaction.atomic():
         # First read: would any row overwrite one of this database? (Users are matched by
         # username, so a "demo" made by create_demo_users is updated, never duplicated.)

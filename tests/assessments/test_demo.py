@@ -115,3 +115,12 @@ def test_the_demo_is_rebuilt_by_its_command_and_loads_back(content, tmp_path):
     assert loaded.objects == len(json.loads(text))
     assert Attempt.objects.filter(submitted_at__isnull=False).count() == 2
     assert ReviewLog.objects.filter(user__username="demo").exists()
+
+
+def test_load_demo_says_what_to_do_when_the_banks_do_not_fit(settings):
+    settings.DEBUG = True  # no banks loaded: the questions the demo names are missing
+    errors = StringIO()
+    call_command("load_demo", stdout=StringIO(), stderr=errors)
+    assert "does not fit this database" in errors.getvalue()
+    assert "make demo-fixture" in errors.getvalue()
+    assert not Team.objects.exists() and not User.objects.filter(username="ana").exists()
