@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: install run test lint format check-content clean
+.PHONY: install run demo-fixture test lint format check-content clean
 
 install: $(VENV)/.installed
 
@@ -14,11 +14,20 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The demo users and fixtures/demo.json (a team, its assessments, a learner's 60 days of reviews)
+# are loaded only when DEBUG is on (development), once: later runs leave them as they are.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loadbanks content
 	$(PY) manage.py create_demo_users
+	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Rebuild fixtures/demo.json after a change to the models or the banks (needs `loadbanks` first).
+demo-fixture: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py loadbanks content
+	$(PY) manage.py build_demo_fixture
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -8,8 +8,8 @@ from studyapp.core import views as core_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
     path("study/", include("studyapp.study.urls")),
     path("", include("studyapp.assessments.urls")),
     path("", include("studyapp.accounts.urls")),

@@ -1,10 +1,14 @@
-"""Forms of teams: naming one and making an invite link."""
+"""Forms of accounts and teams: signing up, resetting a password, naming a team, inviting."""
 
 from __future__ import annotations
 
-from django import forms
+from collections.abc import Iterator
 
-from .models import Membership
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.db.models import Q
+
+from .models import Membership, User
 
 
 class TeamForm(forms.Form):
@@ -37,3 +41,68 @@ class InviteForm(forms.Form):
         required=False,
         help_text="Otherwise anyone with the link can join until it expires.",
     )
+
+
+class SignUpForm(UserCreationForm):
+    """A new account: a username, an optional e-mail address, a password typed twice."""
+
+    email = forms.EmailField(
+        label="E-mail (optional)",
+        required=False,
+        max_length=254,
+        help_text=(
+            "Only to send you a link if you forget your password; only administrators see it."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "username"
+        ].help_text = (
+            "What your team sees: letters, digits and @/./+/-/_ only, up to 150 characters."
+        )
+        self.fields["username"].widget.attrs.update(autocomplete="username")
+        self.fields[
+            "password1"
+        ].help_text = (
+            "At least 8 characters, not only digits, not a common password, not like your username."
+        )
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Ask for a reset link by username or by e-mail; the link goes to the account's e-mail."""
+
+    email = forms.CharField(
+        label="Username or e-mail",
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+
+    def get_users(self, email: str) -> Iterator[User]:
+        """Return the active accounts named or addressed so, that have an e-mail to send to."""
+        login = email.strip()
+        users = User.objects.filter(is_active=True).filter(
+            Q(username__iexact=login) | Q(email__iexact=login)
+        )
+        return (user for user in users if user.email and user.has_usable_password())
+
+
+class ProfileForm(forms.ModelForm):
+    """What a person may change of their own account: their name and e-mail address."""
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "email")
+        labels = {"email": "E-mail"}
+        help_texts = {"email": "Where a password reset link is sent. Only administrators see it."}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -1,18 +1,27 @@
-"""Writes of teams: creating one, inviting, joining, removing members. Each one atomic."""
+"""Writes of accounts and teams: signing up, creating a team, inviting, joining, removing
+members, a lead's password reset link. Each one atomic."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.tokens import default_token_generator
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from .models import Invite, Membership, Team, User
 
 
 class TeamError(Exception):
     """A team action that cannot be done, with a message for the person who tried."""
+
+
+class AccountError(Exception):
+    """An account that cannot be made or reset, with a message for the person who tried."""
 
 
 @dataclass(frozen=True)
@@ -113,3 +122,59 @@ def remove_member(*, membership: Membership) -> None:
         if leads == [membership.pk]:
             raise TeamError("A team needs a lead: invite another lead before removing this one.")
         Membership.objects.filter(pk=membership.pk).delete()
+
+
+# Accounts ---------------------------------------------------------------------------------------
+
+
+def create_account(*, username: str, email: str, password: str) -> User:
+    """Create an account (no staff rights) with this password; AccountError if the name is taken.
+
+    The password must already be validated (the sign-up form does it against the new user).
+    """
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError as error:
+        raise AccountError(f"The username “{username}” was just taken. Choose another.") from error
+
+
+def sign_up_with_invite(
+    *, username: str, email: str, password: str, token: str, now: datetime
+) -> Joined:
+    """Create an account and join the invite's team in one step: both happen, or neither.
+
+    Raises TeamError (nothing created) when the link is unknown, revoked, expired or used up.
+    """
+    with transaction.atomic():
+        user = create_account(username=username, email=email, password=password)
+        return accept_invite(token=token, user=user, now=now)
+
+
+def reset_link_problem(*, lead: User, membership: Membership) -> str | None:
+    """Return why `lead` may not make a password reset link for this member, or None."""
+    user = membership.user
+    if user.pk == lead.pk:
+        return "Change your own password from your account page."
+    if membership.role != Membership.Role.MEMBER:
+        return f"{user} is a lead of {membership.team}: leads reset their own password."
+    if user.is_staff or user.is_superuser:
+        return f"{user} is an administrator: only they, or another administrator, can reset it."
+    if not user.is_active:
+        return f"{user}'s account is deactivated."
+    return None
+
+
+def password_reset_path(*, lead: User, membership: Membership) -> str:
+    """Return the path of a one-time link that sets the member's password.
+
+    The link stops working once it has been used (or the password changed another way) and after
+    PASSWORD_RESET_TIMEOUT. Raises AccountError when the lead may not reset this member.
+    """
+    problem = reset_link_problem(lead=lead, membership=membership)
+    if problem:
+        raise AccountError(problem)
+    user = membership.user
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})

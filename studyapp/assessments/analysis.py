@@ -1,7 +1,8 @@
 """Item analysis of an assessment: how hard each question was and how well it separates. Pure.
 
 facility index
-    the percentage of members who got the question right, among those who were given it.
+    the percentage of members who got the question right, among those who were given it (an
+    unanswered question counts as not right).
 discrimination index
     D = p(upper) - p(lower): members are ranked by score and the top and bottom 27% form the
     upper and lower groups; p is the proportion of a group's members given the question who got
@@ -10,7 +11,7 @@ discrimination index
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass
 
 GROUP_FRACTION = 0.27
@@ -19,14 +20,20 @@ GROUP_FRACTION = 0.27
 @dataclass(frozen=True)
 class ItemStatistics:
     question: Hashable
-    answered: int
+    asked: int  # members given the question
+    answered: int  # of them, those who gave an answer
     correct: int
     facility_index: float | None
     discrimination_index: float | None
 
     @property
     def missed(self) -> int:
-        return self.answered - self.correct
+        """Members given the question who did not get it right (wrong or unanswered)."""
+        return self.asked - self.correct
+
+    @property
+    def unanswered(self) -> int:
+        return self.asked - self.answered
 
 
 def facility_index(correct: int, answered: int) -> float | None:
@@ -75,19 +82,27 @@ def item_analysis(
     scores: Mapping[Hashable, float],
     results: Mapping[Hashable, Mapping[Hashable, bool]],
     fraction: float = GROUP_FRACTION,
+    answered: Mapping[Hashable, Collection[Hashable]] | None = None,
 ) -> list[ItemStatistics]:
     """Return the statistics of every question, the most missed first.
 
-    `scores`: member → score; `results`: question → {member → answered right}.
+    `scores`: member → score; `results`: question → {member → answered right}; `answered`:
+    question → the members who gave an answer (default: everyone given it).
     """
     upper, lower = score_groups(scores, fraction)
     statistics = []
     for question, by_member in results.items():
         correct = sum(1 for right in by_member.values() if right)
+        gave = (
+            len(by_member)
+            if answered is None
+            else sum(1 for member in answered.get(question, ()) if member in by_member)
+        )
         statistics.append(
             ItemStatistics(
                 question=question,
-                answered=len(by_member),
+                asked=len(by_member),
+                answered=gave,
                 correct=correct,
                 facility_index=facility_index(correct, len(by_member)),
                 discrimination_index=discrimination_index(by_member, upper, lower),

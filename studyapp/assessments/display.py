@@ -11,8 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from studyapp.banks.format import QuestionSpec, cloze_deletions
+from django.utils.text import Truncator
+
+from studyapp.banks.format import CLOZE_RE, QuestionSpec, cloze_deletions
 from studyapp.banks.models import Question
+from studyapp.core.markdown import markdown_plain
 
 from .answering import field_prefix
 
@@ -204,3 +207,17 @@ def revealed_answer(
     if spec.type == "yaml":
         return RevealedAnswer(**common, solution=spec.solution)
     return RevealedAnswer(**common)
+
+
+def item_label(item: object) -> str:
+    """Return one line naming an assessment item: its question's prompt, or its draw."""
+    if item.question_id:
+        text = markdown_plain(" ".join(cloze_blanked(item.question.prompt).split()))
+        return Truncator(text).chars(80)
+    level = f", level {item.difficulty}" if item.difficulty else ""
+    return f"{item.count} random from {item.topic.title}{level}"
+
+
+def cloze_blanked(prompt: str) -> str:
+    """Return a prompt with each cloze deletion shown as […]."""
+    return CLOZE_RE.sub("[…]", prompt or "")

@@ -11,16 +11,30 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import reverse
-from django.utils.text import Truncator
 
-from studyapp.accounts.models import Membership, User
+from studyapp.accounts.models import Membership, Team, User
 from studyapp.banks.format import CLOZE_RE
 from studyapp.banks.models import Question, Topic
 
 from . import analysis
+from .display import RevealedAnswer, revealed_answer
 from .models import Assessment, AssessmentItem, Attempt, AttemptQuestion
 
 # Access -----------------------------------------------------------------------------------------
@@ -158,19 +172,22 @@ def assignment_status(
     return "missed", False
 
 
-def assignments_for(user: User, now: datetime, *, limit: int | None = None) -> list[Assignment]:
-    """Return the member's assigned assessments with their status: open ones first, by due date.
-
-    One query.
+def assignments_for(
+    user: User, now: datetime, *, limit: int | None = None, team: Team | None = None
+) -> list[Assignment]:
+    """Return the member's assigned assessments (of one team, if given) with their status: open
+    ones first, by due date. One query.
     """
     if not user.is_authenticated:
         return []
     open_attempt = Attempt.objects.filter(
         assessment=OuterRef("pk"), user=user, submitted_at__isnull=True
     )
+    assigned = assigned_assessments_queryset(user)
+    if team is not None:
+        assigned = assigned.filter(team=team)
     assessments = (
-        assigned_assessments_queryset(user)
-        .select_related("team")
+        assigned.select_related("team")
         .annotate(
             attempts_used=Count("attempts", filter=Q(attempts__user=user)),
             best_score=Max(
@@ -211,19 +228,38 @@ def attempts_of(user: User, assessment: Assessment) -> list[Attempt]:
     return list(assessment.attempts.filter(user=user).order_by("number"))
 
 
-def managed_assessments(user: User) -> list[Assessment]:
-    """Return the assessments the user manages with `item_count` and `submitted_count`."""
-    return list(
-        managed_assessments_queryset(user)
-        .select_related("team")
+def _with_counts(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    # Questions an attempt gets: one per fixed question, `count` per draw.
+    per_item = Case(When(question__isnull=True, then=F("count")), default=Value(1))
+    questions = (
+        AssessmentItem.objects.filter(assessment=OuterRef("pk"))
+        .order_by()
+        .values("assessment")
+        .annotate(total=Sum(per_item))
+        .values("total")
+    )
+    return (
+        assessments.select_related("team")
         .annotate(
             item_count=Count("items", distinct=True),
+            question_count=Coalesce(Subquery(questions), 0),
             submitted_count=Count(
                 "attempts", filter=Q(attempts__submitted_at__isnull=False), distinct=True
             ),
         )
         .order_by("-opens_at", "pk")
     )
+
+
+def managed_assessments(user: User) -> list[Assessment]:
+    """Return the assessments the user manages with `item_count` and `submitted_count`."""
+    return list(_with_counts(managed_assessments_queryset(user)))
+
+
+def team_assessments(team: Team) -> list[Assessment]:
+    """Return a team's assessments, drafts too, with `item_count` and `submitted_count` (for its
+    leads; members see their assignments). One query."""
+    return list(_with_counts(Assessment.objects.filter(team=team)))
 
 
 # Building ---------------------------------------------------------------------------------------
@@ -288,6 +324,78 @@ def question_options() -> list[tuple[str, list[Question]]]:
     return list(groups.items())
 
 
+SEARCH_LIMIT = 20
+SEARCH_MAX_TERMS = 8
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What a lead searches the banks for: words, a topic, a type, a level (all optional)."""
+
+    text: str = ""
+    topic: str = ""
+    type: str = ""
+    difficulty: int | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.text or self.topic or self.type or self.difficulty)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    question: Question
+    is_added: bool
+    answer: RevealedAnswer
+
+
+@dataclass(frozen=True)
+class QuestionSearch:
+    filters: SearchFilters
+    results: list[SearchResult]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.results)
+
+
+def question_search(
+    assessment: Assessment, filters: SearchFilters, limit: int = SEARCH_LIMIT
+) -> QuestionSearch:
+    """Return the questions that may be added matching the filters, the first `limit` with their
+    answer for a preview and whether they are in the assessment already. Four queries."""
+    questions = Question.objects.active().exclude(type=Question.Type.FLASHCARD)
+    for term in filters.text.split()[:SEARCH_MAX_TERMS]:
+        questions = questions.filter(Q(prompt__icontains=term) | Q(slug__icontains=term))
+    if filters.topic:
+        questions = questions.filter(topic__slug=filters.topic)
+    if filters.type:
+        questions = questions.filter(type=filters.type)
+    if filters.difficulty:
+        questions = questions.filter(difficulty=filters.difficulty)
+    total = questions.count()
+    in_assessment = AssessmentItem.objects.filter(assessment=assessment, question=OuterRef("pk"))
+    page = list(
+        questions.select_related("topic")
+        .prefetch_related("choices", "snippets")
+        .annotate(is_added=Exists(in_assessment))
+        .order_by("topic__position", "study_order", "pk")[:limit]
+    )
+    results = []
+    for question in page:
+        spec = question.to_spec()
+        answer = revealed_answer(
+            spec=spec,
+            choice_order=list(range(len(spec.choices))),
+            response=[],
+            is_correct=None,
+            feedback=(),
+        )
+        results.append(SearchResult(question, question.is_added, answer))
+    return QuestionSearch(filters, results, total)
+
+
 def topic_options() -> QuerySet[Topic]:
     """Return the topics to draw from."""
     return Topic.objects.order_by("position", "slug")
@@ -339,6 +447,7 @@ class QuestionRow:
     topic_slug: str
     question_type: str
     prompt: str
+    asked: int
     answered: int
     correct: int
     facility_index: float | None
@@ -347,7 +456,12 @@ class QuestionRow:
 
     @property
     def missed(self) -> int:
-        return self.answered - self.correct
+        """Members given the question who did not get it right (wrong or unanswered)."""
+        return self.asked - self.correct
+
+    @property
+    def unanswered(self) -> int:
+        return self.asked - self.answered
 
 
 @dataclass(frozen=True)
@@ -398,8 +512,8 @@ def _member_row(
 
 
 def _plain_prompt(prompt: str) -> str:
-    text = CLOZE_RE.sub(lambda m: "[…]", prompt or "")
-    return Truncator(" ".join(text.split())).chars(140)
+    """Return the prompt on one line with its blanks as […] (markdown kept: the page renders it)."""
+    return " ".join(CLOZE_RE.sub(lambda m: "[…]", prompt or "").split())
 
 
 def assessment_report(assessment: Assessment, now: datetime) -> Report:
@@ -436,12 +550,15 @@ def assessment_report(assessment: Assessment, now: datetime) -> Report:
     scores = {user_id: attempt.score or 0.0 for user_id, attempt in first.items()}
     user_of = {attempt.pk: user_id for user_id, attempt in first.items()}
     results: dict[str, dict[int, bool]] = defaultdict(dict)
+    answered: dict[str, set[int]] = defaultdict(set)
     sample: dict[str, tuple[int, str]] = {}
     rows = AttemptQuestion.objects.filter(attempt_id__in=user_of).values_list(
-        "pk", "attempt_id", "question_slug", "topic_slug", "is_correct"
+        "pk", "attempt_id", "question_slug", "topic_slug", "is_correct", "response"
     )
-    for pk, attempt_id, slug, topic_slug, is_correct in rows:
+    for pk, attempt_id, slug, topic_slug, is_correct, response in rows:
         results[slug][user_of[attempt_id]] = bool(is_correct)
+        if response:  # saved empty when the member left it blank
+            answered[slug].add(user_of[attempt_id])
         sample.setdefault(slug, (pk, topic_slug))
     specs = dict(
         AttemptQuestion.objects.filter(pk__in=[pk for pk, _ in sample.values()]).values_list(
@@ -450,7 +567,7 @@ def assessment_report(assessment: Assessment, now: datetime) -> Report:
     )
     type_labels = dict(Question.Type.choices)
     question_rows = []
-    for statistics in analysis.item_analysis(scores, results):
+    for statistics in analysis.item_analysis(scores, results, answered=answered):
         slug = statistics.question
         topic_slug = sample[slug][1]
         spec = specs.get(slug, {})
@@ -460,6 +577,7 @@ def assessment_report(assessment: Assessment, now: datetime) -> Report:
                 topic_slug=topic_slug,
                 question_type=type_labels.get(spec.get("type", ""), ""),
                 prompt=_plain_prompt(spec.get("prompt", "")),
+                asked=statistics.asked,
                 answered=statistics.answered,
                 correct=statistics.correct,
                 facility_index=statistics.facility_index,

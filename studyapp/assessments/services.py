@@ -89,9 +89,89 @@ def add_draw_item(
     )
 
 
+def add_random_questions(
+    *,
+    assessment: Assessment,
+    topic: Topic,
+    count: int,
+    rng: random.Random,
+    question_type: str = "",
+    difficulty: int | None = None,
+) -> list[AssessmentItem]:
+    """Add `count` questions of a topic picked at random now, as fixed items (everyone gets the
+    same ones); only questions not in the assessment yet, optionally of one type and level.
+
+    Returns the items added (fewer than `count` when the topic has fewer left); AssessmentError
+    when none is left.
+    """
+    if count < 1:
+        raise AssessmentError("Add at least one question.")
+    with transaction.atomic():
+        Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        candidates = (
+            Question.objects.active()
+            .exclude(type=Question.Type.FLASHCARD)
+            .filter(topic=topic)
+            .exclude(pk__in=assessment.items.filter(question__isnull=False).values("question_id"))
+        )
+        if question_type:
+            candidates = candidates.filter(type=question_type)
+        if difficulty:
+            candidates = candidates.filter(difficulty=difficulty)
+        ids = sorted(candidates.values_list("pk", flat=True))
+        if not ids:
+            raise AssessmentError(
+                f"No question of {topic} matching these filters is left to add: "
+                "they are all in this assessment already, or there are none."
+            )
+        chosen = rng.sample(ids, min(count, len(ids)))
+        start = _next_position(assessment)
+        return AssessmentItem.objects.bulk_create(
+            AssessmentItem(assessment=assessment, question_id=pk, position=start + offset)
+            for offset, pk in enumerate(chosen)
+        )
+
+
 def remove_item(*, item: AssessmentItem) -> None:
     """Remove an item; attempts already started keep their questions."""
     item.delete()
+
+
+def move_item(*, item: AssessmentItem, offset: int) -> AssessmentItem:
+    """Move an item `offset` places (-1 up, 1 down) in its assessment; at an end, nothing moves.
+
+    The assessment's items are renumbered 0, 1, 2… under a lock, so two quick moves in two tabs
+    apply one after the other.
+    """
+    with transaction.atomic():
+        Assessment.objects.select_for_update().filter(pk=item.assessment_id).first()
+        items = list(AssessmentItem.objects.filter(assessment_id=item.assessment_id))
+        index = next((i for i, other in enumerate(items) if other.pk == item.pk), None)
+        if index is None:
+            raise AssessmentError("That question is no longer in this assessment.")
+        target = max(0, min(len(items) - 1, index + offset))
+        items.insert(target, items.pop(index))
+        changed = []
+        for position, other in enumerate(items):
+            if other.position != position:
+                other.position = position
+                changed.append(other)
+        AssessmentItem.objects.bulk_update(changed, ["position"])
+    return items[target]
+
+
+def delete_assessment(*, assessment: Assessment) -> None:
+    """Delete an assessment nobody has started; AssessmentError once members have attempts."""
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
+        if locked is None:
+            return
+        if locked.attempts.exists():
+            raise AssessmentError(
+                "Members have started this assessment: it is kept with their results. "
+                "Close it by moving its closing time to now."
+            )
+        locked.delete()
 
 
 def set_published(*, assessment: Assessment, published: bool) -> Assessment:

@@ -3,6 +3,8 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    # The team page lists the team's assessments, so it is composed here (see views.team_detail).
+    path("teams/<int:pk>/", views.team_detail, name="team_detail"),
     path("assessments/", views.assessment_list, name="assessment_list"),
     path("assessments/new/", views.assessment_create, name="assessment_create"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment_detail"),
@@ -13,13 +15,24 @@ urlpatterns = [
         views.item_add_question,
         name="assessment_item_add_question",
     ),
+    path(
+        "assessments/<int:pk>/items/random/",
+        views.item_add_random,
+        name="assessment_item_add_random",
+    ),
     path("assessments/<int:pk>/items/draw/", views.item_add_draw, name="assessment_item_add_draw"),
+    path(
+        "assessments/<int:pk>/items/<int:item_pk>/move/",
+        views.item_move,
+        name="assessment_item_move",
+    ),
     path(
         "assessments/<int:pk>/items/<int:item_pk>/remove/",
         views.item_remove,
         name="assessment_item_remove",
     ),
     path("assessments/<int:pk>/publish/", views.assessment_publish, name="assessment_publish"),
+    path("assessments/<int:pk>/delete/", views.assessment_delete, name="assessment_delete"),
     path("assessments/<int:pk>/preview/", views.assessment_preview, name="assessment_preview"),
     path("assessments/<int:pk>/report/", views.assessment_report, name="assessment_report"),
     path(

@@ -5,23 +5,36 @@ from __future__ import annotations
 import csv
 import random
 import re
+import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from studyapp.accounts.selectors import led_teams
+from studyapp.accounts.forms import TeamForm
+from studyapp.accounts.selectors import get_team_for, led_teams
+from studyapp.accounts.views import team_panel_context
+from studyapp.core.confirm import confirm_page, is_confirmed
 from studyapp.core.http import HtmxHttpRequest, is_fragment_request
 
 from . import selectors, services
-from .display import revealed_answer, shown_question
-from .forms import AddDrawForm, AddQuestionForm, AssessmentForm
+from .display import item_label, revealed_answer, shown_question
+from .forms import (
+    AddDrawForm,
+    AddQuestionForm,
+    AddRandomForm,
+    AssessmentForm,
+    MoveItemForm,
+    QuestionSearchForm,
+)
 from .models import Assessment, AttemptQuestion
 from .snapshots import spec_from_data
 
@@ -37,10 +50,38 @@ def assessment_list(request: HtmxHttpRequest) -> TemplateResponse:
     context = {
         "assignments": selectors.assignments_for(request.user, now),
         "managed": selectors.managed_assessments(request.user),
-        "can_create": led_teams(request.user).exists(),
+        "leads_a_team": led_teams(request.user).exists(),
         "now": now,
     }
     return TemplateResponse(request, "assessments/assessment_list.html", context)
+
+
+# The team page ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def team_detail(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """A team: its members and invite links (the accounts panel), and its assessments.
+
+    Composed here because it shows assessments and accounts never imports assessments: each
+    section is an include fed by its own app, so another section is one more include.
+    """
+    access = get_team_for(request.user, pk)
+    now = timezone.now()
+    context = team_panel_context(request, access)
+    if is_fragment_request(request):  # the members-and-invites panel alone
+        response = TemplateResponse(request, "accounts/_team_panel.html", context)
+        response["Vary"] = "HX-Request"
+        return response
+    if access.is_lead:
+        context["team_assessments"] = selectors.team_assessments(access.team)
+    else:
+        context["assignments"] = selectors.assignments_for(request.user, now, team=access.team)
+    context["now"] = now
+    response = TemplateResponse(request, "assessments/team_detail.html", context)
+    response["Vary"] = "HX-Request"
+    return response
 
 
 # Building ---------------------------------------------------------------------------------------
@@ -54,10 +95,14 @@ def _default_window() -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_create(request: HtmxHttpRequest) -> HttpResponse:
-    """A new assessment for one of the teams I lead."""
+    """A new assessment for one of the teams I lead; without one, the way to start a team."""
     teams = led_teams(request.user)
     has_team = teams.exists()
-    form = AssessmentForm(request.POST or None, teams=teams, initial=_default_window())
+    initial = _default_window()
+    team_id = request.GET.get("team", "")
+    if team_id.isdigit():
+        initial["team"] = int(team_id)
+    form = AssessmentForm(request.POST or None, teams=teams, initial=initial)
     if request.method == "POST" and has_team and form.is_valid():
         assessment = form.save(commit=False)
         assessment.created_by = request.user
@@ -65,31 +110,54 @@ def assessment_create(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(request, "Assessment created. Add its questions, then publish it.")
         return redirect("assessment_manage", assessment.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "has_team": has_team}
+    context = {"form": form, "has_team": has_team, "team_form": TeamForm()}
     return TemplateResponse(request, "assessments/assessment_create.html", context, status=status)
 
 
-def _manage_context(request: HtmxHttpRequest, assessment: Assessment, **extra) -> dict:
+def _picker_filters(data: QueryDict) -> tuple[QuestionSearchForm, selectors.SearchFilters]:
+    """Return the picker's filter form and what it asks for (nothing, when it is invalid)."""
+    form = QuestionSearchForm(data, topics=list(selectors.topic_options()))
+    if not form.is_valid():
+        return form, selectors.SearchFilters()
+    data = form.cleaned_data
+    filters = selectors.SearchFilters(
+        text=data["q"], topic=data["topic"], type=data["type"], difficulty=data["level"]
+    )
+    return form, filters
+
+
+def _manage_context(
+    request: HtmxHttpRequest, assessment: Assessment, filters_from: QueryDict | None = None, **extra
+) -> dict:
+    search_form, filters = _picker_filters(request.GET if filters_from is None else filters_from)
+    topics = search_form.fields["topic"].choices[1:]
     return {
         "assessment": assessment,
         "form": AssessmentForm(instance=assessment, teams=led_teams(request.user)),
         "items": selectors.assessment_items(assessment),
-        "question_options": selectors.question_options(),
-        "topic_options": selectors.topic_options(),
-        "add_question_form": AddQuestionForm(),
+        "search_form": search_form,
+        "search": selectors.question_search(assessment, filters),
+        "filter_fields": _filter_fields(filters),
+        "topic_options": topics,
+        "type_options": search_form.fields["type"].choices[1:],
         "add_draw_form": AddDrawForm(),
         "attempt_count": assessment.attempts.count(),
         **extra,
     }
 
 
+def _filter_fields(filters: selectors.SearchFilters) -> list[tuple[str, str]]:
+    """The picker's filters as hidden fields, so a POST from the results keeps the search."""
+    fields = [("q", filters.text), ("topic", filters.topic), ("type", filters.type),
+              ("level", str(filters.difficulty or ""))]  # fmt: skip
+    return [(name, value) for name, value in fields if value]
+
+
 def _render_manage(request: HtmxHttpRequest, context: dict, status: int = 200) -> TemplateResponse:
-    fragment = is_fragment_request(request)
-    template = (
-        "assessments/assessment_manage.html#items"
-        if fragment
-        else "assessments/assessment_manage.html"
-    )
+    template = "assessments/assessment_manage.html"
+    if is_fragment_request(request):
+        target = request.htmx.target
+        template += "#picker-results" if target == "picker-results" else "#builder"
     response = TemplateResponse(request, template, context, status=status)
     response["Vary"] = "HX-Request"
     return response
@@ -98,7 +166,8 @@ def _render_manage(request: HtmxHttpRequest, context: dict, status: int = 200) -
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_manage(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """An assessment's settings, assignment, items and publishing (the team's leads)."""
+    """An assessment's questions (with the picker), settings, assignment and publishing (the
+    team's leads); `?q=&topic=&type=&level=` search the questions to add."""
     assessment = selectors.get_assessment_to_manage(request.user, pk)
     if request.method == "POST":
         form = AssessmentForm(request.POST, instance=assessment, teams=led_teams(request.user))
@@ -107,18 +176,19 @@ def assessment_manage(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect("assessment_manage", assessment.pk)
         assessment.refresh_from_db()
-        context = _manage_context(request, assessment, form=form)
-        response = TemplateResponse(
-            request, "assessments/assessment_manage.html", context, status=400
-        )
-        return response
+        context = _manage_context(request, assessment, filters_from=QueryDict(), form=form)
+        return TemplateResponse(request, "assessments/assessment_manage.html", context, status=400)
     return _render_manage(request, _manage_context(request, assessment))
 
 
 def _after_item_change(request: HtmxHttpRequest, assessment: Assessment) -> HttpResponse:
+    """The builder again (htmx), or the page at the same search (plain forms)."""
+    _, filters = _picker_filters(request.POST)
     if is_fragment_request(request):
-        return _render_manage(request, _manage_context(request, assessment))
-    return redirect(reverse("assessment_manage", args=[assessment.pk]) + "#items")
+        return _render_manage(request, _manage_context(request, assessment, request.POST))
+    query = urlencode(_filter_fields(filters))
+    target = reverse("assessment_manage", args=[assessment.pk])
+    return redirect(f"{target}?{query}#items" if query else f"{target}#items")
 
 
 @login_required
@@ -128,7 +198,7 @@ def item_add_question(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assessment = selectors.get_assessment_to_manage(request.user, pk)
     form = AddQuestionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a question from the list.")
+        messages.error(request, "That question is not in the banks any more: search again.")
         return _after_item_change(request, assessment)
     try:
         services.add_question_item(assessment=assessment, question=form.cleaned_data["question"])
@@ -139,8 +209,38 @@ def item_add_question(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def item_add_random(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Add N questions of a topic picked at random now, as fixed questions."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    form = AddRandomForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a topic and how many questions (1 to 50) to add.")
+        return _after_item_change(request, assessment)
+    data = form.cleaned_data
+    try:
+        added = services.add_random_questions(
+            assessment=assessment,
+            topic=data["topic"],
+            count=data["count"],
+            question_type=data["type"],
+            difficulty=data["level"],
+            rng=random.Random(secrets.randbits(64)),  # noqa: S311 - a draw, not a secret
+        )
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        fewer = f" (only {len(added)} were left)" if len(added) < data["count"] else ""
+        messages.success(
+            request,
+            f"Added {len(added)} question{pluralize(len(added))} of {data['topic']}{fewer}.",
+        )
+    return _after_item_change(request, assessment)
+
+
+@login_required
+@require_POST
 def item_add_draw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    """Add a random draw from a topic to the assessment."""
+    """Add a random draw from a topic to the assessment (drawn again for each attempt)."""
     assessment = selectors.get_assessment_to_manage(request.user, pk)
     form = AddDrawForm(request.POST)
     if not form.is_valid():
@@ -157,11 +257,57 @@ def item_add_draw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def item_remove(request: HtmxHttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    """Remove an item from the assessment."""
+def item_move(request: HtmxHttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Move an item one place up or down."""
     assessment = selectors.get_assessment_to_manage(request.user, pk)
-    services.remove_item(item=get_object_or_404(assessment.items, pk=item_pk))
+    item = get_object_or_404(assessment.items, pk=item_pk)
+    form = MoveItemForm(request.POST)
+    if form.is_valid():
+        offset = -1 if form.cleaned_data["direction"] == "up" else 1
+        services.move_item(item=item, offset=offset)
     return _after_item_change(request, assessment)
+
+
+@login_required
+@require_POST
+def item_remove(request: HtmxHttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Remove an item from the assessment, once confirmed."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    item = get_object_or_404(assessment.items.select_related("question", "topic"), pk=item_pk)
+    if not is_confirmed(request):
+        return confirm_page(
+            request,
+            title="Remove this question?",
+            question=f"“{item_label(item)}” leaves {assessment}. Attempts already started keep "
+            "their questions.",
+            button="Remove",
+            cancel_url=reverse("assessment_manage", args=[assessment.pk]) + "#items",
+            fields=_filter_fields(_picker_filters(request.POST)[1]),
+        )
+    services.remove_item(item=item)
+    return _after_item_change(request, assessment)
+
+
+@login_required
+@require_POST
+def assessment_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Delete an assessment nobody has started, once confirmed."""
+    assessment = selectors.get_assessment_to_manage(request.user, pk)
+    if not is_confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Delete “{assessment}”?",
+            question="Its questions and settings are deleted for good; nobody has started it.",
+            button="Delete the assessment",
+            cancel_url=reverse("assessment_manage", args=[assessment.pk]),
+        )
+    try:
+        services.delete_assessment(assessment=assessment)
+    except services.AssessmentError as error:
+        messages.error(request, str(error))
+        return redirect("assessment_manage", assessment.pk)
+    messages.success(request, f"“{assessment}” was deleted.")
+    return redirect("team_detail", assessment.team_id)
 
 
 @login_required
@@ -506,6 +652,7 @@ def report_questions_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             row.question_slug,
             row.topic_slug,
             row.question_type,
+            row.asked,
             row.answered,
             row.correct,
             _number(row.facility_index, 1),
@@ -514,6 +661,6 @@ def report_questions_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         ]
         for row in report.questions
     ]
-    header = ["question", "topic", "type", "answered", "correct", "facility_index_percent",
-              "discrimination_index", "url"]  # fmt: skip
+    header = ["question", "topic", "type", "asked", "answered", "correct",
+              "facility_index_percent", "discrimination_index", "url"]  # fmt: skip
     return _csv_response(f"assessment-{assessment.pk}-questions.csv", header, rows)

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
@@ -133,6 +134,10 @@ class ChoiceInline(admin.TabularInline):
     extra = 0
     fields = ["position", "text", "is_correct", "why"]
     ordering = ["position"]
+    # Two default textareas side by side made the page 1,883 px wide.
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 34})},
+    }
 
 
 class QuestionForm(forms.ModelForm):
@@ -147,6 +152,10 @@ class QuestionForm(forms.ModelForm):
             "snippets", "tags", "sources", "position",
         ]  # fmt: skip
         help_texts = {"slug": ID_HELP}
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3, "cols": 60})
+            for name in ("answers", "items", "key_points", "checks", "tags", "sources")
+        }
 
     def clean_slug(self) -> str:
         return _check_id(self.cleaned_data["slug"])
@@ -193,18 +202,39 @@ class QuestionAdmin(RenumbersStudyOrder, admin.ModelAdmin):
     list_select_related = ["topic", "bank"]
     autocomplete_fields = ["snippets"]
     readonly_fields = ["preview", "created_at", "updated_at"]
+    # Each type's fields carry the class `for-<type>`: question_admin.js shows those of the type
+    # chosen (and the choices only for single and multi); without JavaScript all are shown.
     fieldsets = [
         (None, {"fields": ["slug", "bank", "topic", "type", "difficulty", "is_retired"]}),
         ("Text", {"fields": ["prompt", "explanation", "preview"]}),
-        ("single / multi: use the choices below; truefalse", {"fields": ["truth"]}),
-        ("short", {"fields": ["answers", "pattern"]}),
-        ("short / cloze: typed answers", {"fields": ["typo_tolerance", "dash_underscore"]}),
-        ("order", {"fields": ["items", "may_swap"]}),
-        ("flashcard", {"fields": ["answer", "key_points"]}),
-        ("yaml", {"fields": ["starter", "k8s_version", "checks", "solution", "all_documents"]}),
+        ("True or false", {"fields": ["truth"], "classes": ["for-type", "for-truefalse"]}),
+        ("Short answer", {"fields": ["answers", "pattern"], "classes": ["for-type", "for-short"]}),
+        (
+            "Typed answers (short and cloze)",
+            {
+                "fields": ["typo_tolerance", "dash_underscore"],
+                "classes": ["for-type", "for-short", "for-cloze"],
+            },
+        ),
+        ("Put in order", {"fields": ["items", "may_swap"], "classes": ["for-type", "for-order"]}),
+        (
+            "Flashcard",
+            {"fields": ["answer", "key_points"], "classes": ["for-type", "for-flashcard"]},
+        ),
+        (
+            "YAML exercise",
+            {
+                "fields": ["starter", "k8s_version", "checks", "solution", "all_documents"],
+                "classes": ["for-type", "for-yaml"],
+            },
+        ),
         ("Links", {"fields": ["snippets", "tags", "sources", "position"]}),
-        ("History", {"fields": ["created_at", "updated_at"]}),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    class Media:
+        js = ["banks/question_admin.js"]
+        css = {"all": ["banks/question_admin.css"]}
 
     @admin.display(description="Preview")
     def preview(self, question: Question) -> SafeString:

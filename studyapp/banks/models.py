@@ -17,19 +17,29 @@ class TopicQuerySet(models.QuerySet):
         ).order_by("position", "slug")
 
 
+class SlugManager(models.Manager):
+    """Finds content by its slug: the natural key fixtures use, as ids differ per database."""
+
+    def get_by_natural_key(self, slug: str) -> models.Model:
+        return self.get(slug=slug)
+
+
 class Topic(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
 
-    objects = TopicQuerySet.as_manager()
+    objects = SlugManager.from_queryset(TopicQuerySet)()
 
     class Meta:
         ordering = ["position", "slug"]
 
     def __str__(self) -> str:
         return self.title
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class Bank(models.Model):
@@ -41,11 +51,16 @@ class Bank(models.Model):
         max_length=300, blank=True, help_text="The file it was loaded from, if any."
     )
 
+    objects = SlugManager()
+
     class Meta:
         ordering = ["slug"]
 
     def __str__(self) -> str:
         return self.title
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 class SourceFile(models.Model):
@@ -92,13 +107,16 @@ class Snippet(models.Model):
     )
     is_retired = models.BooleanField(default=False)
 
-    objects = SnippetQuerySet.as_manager()
+    objects = SlugManager.from_queryset(SnippetQuerySet)()
 
     class Meta:
         ordering = ["slug"]
 
     def __str__(self) -> str:
         return self.slug
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
     @property
     def steps(self) -> list[TryStep]:
@@ -173,7 +191,7 @@ class Question(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = QuestionQuerySet.as_manager()
+    objects = SlugManager.from_queryset(QuestionQuerySet)()
 
     class Meta:
         ordering = ["bank_id", "position", "id"]
@@ -199,6 +217,9 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
     def to_spec(
         self, choices: list[Choice] | None = None, snippet_ids: list[str] | None = None

@@ -30,6 +30,15 @@ def topic_detail(slug: str) -> tuple[Topic, list[Question], list[Snippet]]:
     return topic, questions, sorted(seen.values(), key=lambda s: s.slug)
 
 
+def snippets_by_topic() -> list[Snippet]:
+    """Return the snippets in use with their bank's topic, by topic then title. One query."""
+    return list(
+        Snippet.objects.active()
+        .select_related("bank__topic")
+        .order_by("bank__topic__position", "bank__topic__slug", "title", "slug")
+    )
+
+
 def snippet_detail(slug: str) -> tuple[Snippet, list[Question]]:
     """Return a snippet in use and the questions in study that link to it."""
     snippet = get_object_or_404(Snippet.objects.active().select_related("bank"), slug=slug)

@@ -35,7 +35,15 @@ def topic_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     return TemplateResponse(request, "banks/topic_detail.html", context)
 
 
-@require_GET
+@require_safe
+def snippet_list(request: HtmxHttpRequest) -> TemplateResponse:
+    """Every runnable manifest, by topic."""
+    return TemplateResponse(
+        request, "banks/snippet_list.html", {"snippets": selectors.snippets_by_topic()}
+    )
+
+
+@require_safe
 def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     """A snippet: highlighted manifest, the kubectl line, try steps and validation status."""
     snippet, questions = selectors.snippet_detail(slug)
@@ -62,7 +70,7 @@ def snippet_detail(request: HtmxHttpRequest, slug: str) -> TemplateResponse:
     return TemplateResponse(request, "banks/snippet_detail.html", context)
 
 
-@require_safe
+@require_safe  # HEAD too: `curl -I` and link checkers ask before downloading
 def snippet_raw(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The snippet's exact stored bytes as text/yaml, for `kubectl apply -f <url>` (GET or HEAD)."""
     snippet, _ = selectors.snippet_detail(slug)

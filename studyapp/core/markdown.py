@@ -16,9 +16,12 @@ import html
 import re
 from bisect import bisect_right
 from functools import lru_cache
+from html import unescape
 
 import markdown as markdown_lib
 import nh3
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
@@ -123,3 +126,36 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+INLINE_TAGS = {"b", "code", "del", "em", "i", "kbd", "strong", "sub", "sup"}
+
+
+@lru_cache(maxsize=1024)
+def render_inline(text: str) -> str:
+    """Return sanitized HTML of a short markdown text (code, emphasis) without block elements.
+
+    The same bounds as `render_markdown`: costly or over-long text is shown as plain text.
+    """
+    text = text or ""
+    if len(text) > MAX_MARKDOWN_CHARS or is_hostile(text):
+        return html.escape(text)
+    rendered = markdown_lib.markdown(text, extensions=["sane_lists"])
+    return nh3.clean(rendered, tags=INLINE_TAGS, attributes={}).strip()
+
+
+def markdown_excerpt(text: str, chars: int) -> str:
+    """Return the start of a markdown text on one line as inline HTML, about `chars` long.
+
+    It stops before the first fenced code block: a manifest flattened onto one line reads as
+    noise.
+    """
+    text = text or ""
+    before_code, fence, _rest = text.partition("```")
+    one_line = " ".join(before_code.split()) + (" …" if fence else "")
+    return Truncator(render_inline(one_line)).chars(chars, html=True)
+
+
+def markdown_plain(text: str) -> str:
+    """Return a short markdown text as plain text (for attributes such as aria-label)."""
+    return unescape(strip_tags(render_inline(text)))

@@ -84,5 +84,23 @@ def export_gift(questions: Iterable[Question]) -> GiftExport:
             continue
         parts.append(gift)
         result.exported += 1
+    if result.skipped:
+        parts.insert(0, skipped_notice(result.exported, result.skipped))
     result.text = "\n".join(parts)
     return result
+
+
+def skipped_notice(exported: int, skipped: list[tuple[str, str]]) -> str:
+    """Return GIFT comment lines saying which questions were left out and why."""
+    left_out = len(skipped)
+    lines = [
+        f"// Kubeprep: {exported} question{pluralize(exported)} in this file; "
+        f"{left_out} left out because GIFT cannot hold {'it' if left_out == 1 else 'them'} "
+        "(practise those in Kubeprep, or in the Anki deck):"
+    ]
+    lines += [f"//   {slug}: {reason}" for slug, reason in skipped]
+    return "\n".join(lines) + "\n"
+
+
+def pluralize(count: int) -> str:
+    return "" if count == 1 else "s"

@@ -407,7 +407,9 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
         messages.success(request, "Settings saved. They apply from the next card.")
         return redirect("study_settings")
     suspended = (
-        settings.user.cards.filter(is_suspended=True).select_related("question").order_by("pk")
+        settings.user.cards.filter(is_suspended=True)
+        .select_related("question__topic")
+        .order_by("pk")
     )
     context = {
         "form": form,
@@ -564,7 +566,8 @@ def drill(request: HtmxHttpRequest) -> TemplateResponse:
             (slug, titles.get(slug, slug), share)
             for slug, share in drill_module.weak_topics(results)
         ]
-        context = {"mode": "summary", "results": results, "weak": weak,
+        rows = [(result, titles.get(result.topic, result.topic)) for result in results]
+        context = {"mode": "summary", "results": results, "rows": rows, "weak": weak,
                    "total_ms": sum(r.elapsed_ms for r in results)}  # fmt: skip
         return TemplateResponse(request, "study/drill.html", context)
     question = selectors.question_for_study(state["ids"][state["index"]], with_snippets=False)

@@ -105,14 +105,18 @@ def test_lead_makes_an_invite_link_with_htmx(client, team, lead):
     invite = Invite.objects.get()
     assert response.status_code == 200 and f"/invites/{invite.token}/" in response.content.decode()
     assert invite.expires_at == NOW + timedelta(days=3) and invite.max_uses == 1
-    assert client.post(f"/teams/{team.pk}/invites/", {"valid_for_days": "365"}).status_code == 400
+    bad = client.post(f"/teams/{team.pk}/invites/", {"valid_for_days": "365"}, **HTMX)
+    assert bad.status_code == 400 and "Select a valid choice" in bad.content.decode()
+    plain = client.post(f"/teams/{team.pk}/invites/", {"valid_for_days": "365"}, follow=True)
+    assert "Choose how long the link works" in plain.content.decode()
+    assert Invite.objects.count() == 1
 
 
 def test_joining_by_invite_link(client, team, lead, outsider):
     invite = InviteFactory(team=team, created_by=lead)
     url = f"/invites/{invite.token}/"
-    response = client.get(url)
-    assert response.status_code == 302 and response["Location"] == f"/accounts/login/?next={url}"
+    html = client.get(url).content.decode()  # logged out: the team's name, sign up or log in
+    assert "Join Platform onboarding" in html and f"/accounts/login/?next={url}" in html
     client.force_login(outsider)
     html = client.get(url).content.decode()
     assert (
@@ -164,7 +168,8 @@ def test_an_expired_link_says_so(client, team, lead, outsider, frozen_clock):
 def test_a_revoked_link_says_so(client, team, lead, outsider):
     invite = InviteFactory(team=team, created_by=lead)
     client.force_login(lead)
-    assert client.post(f"/teams/{team.pk}/invites/{invite.pk}/revoke/").status_code == 302
+    revoke = f"/teams/{team.pk}/invites/{invite.pk}/revoke/"
+    assert client.post(revoke, {"confirmed": "1"}).status_code == 302
     assert invite.token not in client.get(f"/teams/{team.pk}/").content.decode()
     client.force_login(outsider)
     response = client.post(f"/invites/{invite.token}/")
@@ -181,7 +186,9 @@ def test_an_unknown_token_is_404(client, outsider):
 def test_lead_removes_a_member(client, team, lead, member):
     membership = Membership.objects.get(user=member)
     client.force_login(lead)
-    response = client.post(f"/teams/{team.pk}/members/{membership.pk}/remove/", **HTMX)
+    response = client.post(
+        f"/teams/{team.pk}/members/{membership.pk}/remove/", {"confirmed": "1"}, **HTMX
+    )
     body = response.content.decode()
     assert response.status_code == 200 and "member was removed" in body and "<html" not in body
     assert not Membership.objects.filter(pk=membership.pk).exists()
@@ -192,11 +199,11 @@ def test_lead_removes_a_member(client, team, lead, member):
 def test_the_last_lead_cannot_be_removed(client, team, lead, member):
     own = Membership.objects.get(user=lead)
     client.force_login(lead)
-    response = client.post(f"/teams/{team.pk}/members/{own.pk}/remove/")
+    response = client.post(f"/teams/{team.pk}/members/{own.pk}/remove/", {"confirmed": "1"})
     assert "A team needs a lead" in client.get(response["Location"]).content.decode()
     assert Membership.objects.filter(pk=own.pk).exists()
     second = MembershipFactory(team=team, role="lead")
-    response = client.post(f"/teams/{team.pk}/members/{own.pk}/remove/")
+    response = client.post(f"/teams/{team.pk}/members/{own.pk}/remove/", {"confirmed": "1"})
     assert response["Location"] == "/teams/"
     assert not Membership.objects.filter(pk=own.pk).exists()
     assert Membership.objects.filter(pk=second.pk).exists()

@@ -170,7 +170,7 @@ def test_a_lead_regrades_a_question_and_the_score_and_report_follow(
     report = client.get(f"/assessments/{assessment.pk}/report/").content.decode()
     assert "57%" in report and "Passed" in report
     questions = client.get(f"/assessments/{assessment.pk}/report/questions.csv").content.decode()
-    assert "example-nodeport-field,service-types,Short answer,1,1,100.0" in questions
+    assert "example-nodeport-field,service-types,Short answer,1,1,1,100.0" in questions
     # And back: the lead's "wrong" takes the whole point away again.
     client.post(url, {"verdict": "wrong"})
     attempt.refresh_from_db()

@@ -64,7 +64,8 @@ def test_members_see_their_assigned_assessments(client, assessment, member, lead
     html = login(client, member).get("/assessments/").content.decode()
     assert "Service types" in html and "To do" in html
     assert "Draft one" not in html and elsewhere.title not in html
-    assert "Assessments you manage" not in html
+    # A member leads no team: "New assessment" is there, with what a team lead does first.
+    assert "/assessments/new/" in html and "start a team</a> first" in html
     lead_html = login(client, lead).get("/assessments/").content.decode()
     assert "Assessments you manage" in lead_html and "Draft one" in lead_html
     assert "Service types" in lead_html and "/assessments/new/" in lead_html
@@ -362,11 +363,11 @@ def test_manage_items_with_plain_forms_and_htmx(client, assessment, lead, exampl
     assert (
         fragment.status_code == 200
         and "<html" not in body
-        and body.lstrip().startswith('<section id="items"')
+        and body.lstrip().startswith('<div id="builder"')
     )
     assert "9 random" in body and "Only 1 question to draw from." in body
     item = AssessmentItem.objects.get(topic__isnull=False)
-    client.post(url + f"items/{item.pk}/remove/", **HTMX)
+    client.post(url + f"items/{item.pk}/remove/", {"confirmed": "1"}, **HTMX)
     assert not AssessmentItem.objects.filter(pk=item.pk).exists()
     Question.objects.filter(slug="example-cloze").update(is_retired=True)
     assert "Retired since it was added" in client.get(url + "manage/").content.decode()
@@ -482,13 +483,13 @@ def test_report_members_and_questions(client, assessment, lead, member, other_me
             )
         )
     )
-    assert questions[0] == ["question", "topic", "type", "answered", "correct",
+    assert questions[0] == ["question", "topic", "type", "asked", "answered", "correct",
                             "facility_index_percent", "discrimination_index", "url"]  # fmt: skip
     by_slug = {row[0]: row for row in questions[1:]}
-    # Two members: groups of one each (the top and the bottom).
-    assert by_slug["example-headless"][3:7] == ["2", "2", "100.0", "0.00"]
-    assert by_slug["example-cloze"][3:7] == ["2", "1", "50.0", "1.00"]
-    assert by_slug["example-cloze"][7] == "http://testserver/topics/service-types/#q-example-cloze"
+    # Two members: groups of one each (the top and the bottom); other-member left the cloze blank.
+    assert by_slug["example-headless"][3:8] == ["2", "2", "2", "100.0", "0.00"]
+    assert by_slug["example-cloze"][3:8] == ["2", "1", "1", "50.0", "1.00"]
+    assert by_slug["example-cloze"][8] == "http://testserver/topics/service-types/#q-example-cloze"
     assert questions[-1][0] == "example-headless"
 
 
@@ -593,7 +594,7 @@ def test_timezone_now_is_frozen():
     assert timezone.now() == NOW
 
 
-@pytest.mark.parametrize("url", ["/assessments/", "/assessments/new/", "/teams/", "/invites/x/"])
+@pytest.mark.parametrize("url", ["/assessments/", "/assessments/new/", "/teams/", "/teams/1/"])
 def test_anonymous_is_sent_to_log_in(client, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

@@ -80,3 +80,24 @@ def test_deep_nesting_is_plain_text_and_shallow_nesting_renders():
     assert "<blockquote>" not in render_markdown("> " * 20 + "deep")
     assert render_markdown("> > quoted").count("<blockquote>") == 2
     assert "<li>" in render_markdown("- one\n- two\n")
+
+
+def test_inline_markdown_has_the_same_bounds():
+    from studyapp.core.markdown import render_inline
+
+    html = _renders_within_inline("[a](" * 8000)
+    assert "<a" not in html and html.startswith("[a](")
+    assert render_inline("`kubectl` **now**") == "<code>kubectl</code> <strong>now</strong>"
+
+
+def _renders_within_inline(text: str, seconds: float = 30) -> str:
+    import threading
+
+    from studyapp.core.markdown import render_inline
+
+    out: list[str] = []
+    worker = threading.Thread(target=lambda: out.append(render_inline(text)), daemon=True)
+    worker.start()
+    worker.join(timeout=seconds)
+    assert not worker.is_alive(), "rendering ran on"
+    return out[0]

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
-from studyapp.assessments.models import Attempt
+from studyapp.assessments.models import AssessmentItem, Attempt
 from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +34,7 @@ def test_lead_builds_member_takes_with_reload_and_deadline(browser, live_server,
     member.goto(link)
     member.click("button:has-text('Join Platform onboarding')")
     member.wait_for_url("**/teams/*/")
+    assert member.locator(".message:has-text('Welcome to Platform onboarding.')").count() == 1
 
     # The lead builds the assessment: settings, two fixed questions, publish.
     now = timezone.now()
@@ -47,10 +49,14 @@ def test_lead_builds_member_takes_with_reload_and_deadline(browser, live_server,
     lead.check("#id_assigned_to_all")
     lead.click("button:has-text('Create assessment')")
     lead.wait_for_url("**/assessments/*/manage/")
-    for slug in ("extra-selector", "extra-kube-proxy"):
-        lead.select_option("#add-question", slug)
-        lead.click("button:has-text('Add question')")
-        lead.wait_for_selector(f"#items >> text={slug}")
+    for words in ("label selector", "programs the rules"):
+        lead.fill("#id_q", words)
+        lead.wait_for_selector("#picker-results .pick >> nth=0")
+        expect(lead.locator("#picker-results .pick")).to_have_count(1)
+        lead.locator("#picker-results .pick button:has-text('Add')").click()
+        lead.wait_for_selector("#picker-results .pick .badge.ok:has-text('Added')")
+    added = AssessmentItem.objects.order_by("position").values_list("question__slug", flat=True)
+    assert list(added) == ["extra-selector", "extra-kube-proxy"]
     lead.click("button:has-text('Publish')")
     lead.wait_for_selector("text=Back to draft")
 
@@ -70,6 +76,7 @@ def test_lead_builds_member_takes_with_reload_and_deadline(browser, live_server,
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     member.reload()
     member.wait_for_selector("text=Time is up")
+    assert member.locator(".message:has-text('Time is up')").count() == 1
     attempt.refresh_from_db()
     assert attempt.submitted_at is not None and attempt.is_time_up
     assert attempt.correct_count == 1  # kube-proxy right, the true/false left unanswered

@@ -44,6 +44,8 @@ def parse_gift(text: str) -> list[dict]:
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = [line for line in block.splitlines() if not line.startswith("//")]
         block = "\n".join(lines)
+        if not block.strip():
+            continue  # a block of comments only
         match = re.match(
             r"::(.*?)(?<!\\)::(\[markdown\])?(.*?)(?<!\\)\{(.*)(?<!\\)\}\s*$", block, re.S
         )

@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from studyapp.assessments.display import ShownQuestion
+from studyapp.assessments.display import item_label as item_label_text
 from studyapp.assessments.selectors import assignments_for
 from studyapp.banks.format import CLOZE_RE
 from studyapp.core.markdown import render_markdown
@@ -75,3 +76,9 @@ def duration(value: timedelta | None) -> str:
     if minutes:
         return f"{minutes} min {seconds:02d} s"
     return f"{seconds} s"
+
+
+@register.filter
+def item_label(item: object) -> str:
+    """One line naming an assessment item (for buttons' labels and confirmations)."""
+    return item_label_text(item)

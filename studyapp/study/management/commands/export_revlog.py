@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import os
+from typing import TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -25,13 +27,30 @@ class Command(BaseCommand):
             with open(output, "w", newline="", encoding="utf-8") as handle:
                 count = self._write(handle, learner)
             self.stderr.write(f"Wrote {count} reviews to {output}.")
-        else:
+            return
+        try:
             self._write(self.stdout, learner)
+            self.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped early (`| head`): that is fine, say nothing. Point the stream's
+            # descriptor at /dev/null so the interpreter's last flush cannot fail again.
+            _silence(self.stdout)
 
-    def _write(self, handle, learner: User) -> int:  # noqa: ANN001 - a text stream
+    def _write(self, handle: TextIO | object, learner: User) -> int:
         writer = csv.writer(handle, lineterminator="\n")
         count = -1
         for row in revlog_rows(learner):
             writer.writerow(row)
             count += 1
         return count
+
+
+def _silence(stream: object) -> None:
+    """Send whatever is still buffered for `stream` to /dev/null instead of a closed pipe."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
