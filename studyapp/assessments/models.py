@@ -159,6 +159,14 @@ class Attempt(models.Model):
     correct_count = models.PositiveSmallIntegerField(default=0)
     score = models.FloatField(null=True, blank=True, help_text="Percent of questions right.")
     passed = models.BooleanField(null=True, blank=True)
+    # The readiness prediction made when the attempt started, for its drawn questions (empty
+    # when the member had too few reviews for readiness to be shown): calibration reads these.
+    predicted_score = models.FloatField(
+        null=True, blank=True, help_text="Expected percent right, predicted at the start."
+    )
+    predicted_pass_probability = models.FloatField(
+        null=True, blank=True, help_text="Chance to pass, predicted at the start."
+    )
 
     objects = AttemptQuerySet.as_manager()
 
@@ -221,6 +229,9 @@ class AttemptQuestion(models.Model):
     is_correct = models.BooleanField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)
     feedback = models.JSONField(default=list, blank=True)
+    predicted_probability = models.FloatField(
+        null=True, blank=True, help_text="Chance of a right answer, predicted at the start."
+    )
 
     class Meta:
         ordering = ["attempt_id", "position"]
