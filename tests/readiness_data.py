@@ -11,7 +11,9 @@ from studyapp.study.models import Answer, CardState, ReviewLog
 VERSIONS = itertools.count(1000)
 
 
-def studied_card(user, question, *, stability: float, last_review: datetime, state=2, difficulty=5.0):
+def studied_card(
+    user, question, *, stability: float, last_review: datetime, state=2, difficulty=5.0
+):
     """A card in review with this memory (no review log: add some with `log_reviews`)."""
     card, _ = CardState.objects.update_or_create(
         user=user,

@@ -15,13 +15,15 @@ questions (O(n²); no normal approximation, at any size), and the pass probabili
 the fewest right answers whose score reaches the pass mark, by the rule grading uses
 (`score_percent`).
 
-**Random draws** are averaged over the draw rule exactly (`score_outcomes`): questions are grouped
-by the draws that may pick them; the sequential draws (each uniform, never repeating a question)
-give a distribution over how many questions each group loses to them, and within a group the
-questions taken are a uniform subset, whose right answers have their own exact distribution. When
-overlapping draws would need more than `EXACT_STATE_LIMIT` combinations (never with draws from
-separate topics, however large), the average is taken over `SAMPLES` sampled draws instead, with a
-fixed seed so the figure is stable, and its standard error is reported.
+**Random draws** are averaged over the draw rule exactly (`layout`, `readiness`): questions are
+grouped by the draws that may pick them; the sequential draws (each uniform, never repeating a
+question) give a distribution over how many questions each group loses to them, and within a
+group the questions taken are a uniform subset, whose right answers have their own exact
+distribution (`subset_distributions`). Exact because it is cheap and stable: draws from separate
+topics make a single state whatever their sizes, so a 50-question assessment costs a few
+milliseconds per member, and the figure never wobbles between page loads. Only overlapping draws
+multiply the states; past `EXACT_STATE_LIMIT` of them the average is taken over `SAMPLES` sampled
+draws instead (seeded, so the figure is stable too), and its standard error is reported.
 
 No ORM here: selectors build `Learner` records (studyapp/study/readiness_selectors.py).
 """
@@ -41,12 +43,19 @@ from . import scheduling
 from .scheduling import AGAIN, GOOD, Memory
 
 # Readiness is shown from this many reviews on. Below it most questions' chances would be the
-# default guess rather than the learner's record: 30 first tries weigh 30 to the prior's 5 in the
-# first-try accuracy (86%), and estimate it within about ±9 points (one standard error).
+# default guess rather than the learner's record: 30 first tries weigh 30 to the prior's 8 in the
+# first-try accuracy (79%), and estimate it within about ±9 points (one standard error).
 MINIMUM_REVIEWS = 30
-# First-try accuracy: a Beta prior worth PRIOR_STRENGTH first tries at each level of shrinkage.
-PRIOR_STRENGTH = 5.0
-DEFAULT_FIRST_TRY_ACCURACY = 0.5  # a question never seen: a coin flip, before any record
+# First-try accuracy (`FirstTryPrior`), and what it assumes before the learner's record speaks:
+# - learners' first-try accuracy is 50% give or take 17 points (a Beta(4, 4) prior: worth 8
+#   first tries);
+# - one learner's share in a topic, or at a difficulty, is their overall share give or take about
+#   10 points (a Beta prior worth 20 first tries around it).
+# The simulation test draws learners that way and finds the chances calibrated; the calibration
+# report and `manage.py readiness_calibration` check them against real results.
+DEFAULT_FIRST_TRY_ACCURACY = 0.5
+PRIOR_STRENGTH = 8.0
+EFFECT_STRENGTH = 20.0
 EXACT_STATE_LIMIT = 5000
 SAMPLES = 400
 SAMPLE_SEED = 19
@@ -357,40 +366,76 @@ class FirstTryPrior:
     """The chance of answering a never-studied question right, from the learner's first tries.
 
     `first_tries[(topic id, difficulty)]` = (first reviews of new cards, how many were right, i.e.
-    not rated Again). Three levels, each a Beta prior worth PRIOR_STRENGTH first tries centred on
-    the level above (empirical-Bayes shrinkage: thin data leans on the broader figure, plenty of
-    data speaks for itself):
+    not rated Again). The chance of a question of topic t and difficulty d is, in log-odds,
 
-        overall    = (right + K * DEFAULT_FIRST_TRY_ACCURACY) / (tries + K)   all the learner's
-        difficulty = (right_d + K * overall) / (tries_d + K)                  ... at that level
-        chance     = (right_td + K * difficulty) / (tries_td + K)             ... in that topic
+        logit(overall) + topic effect(t) + difficulty effect(d)
+
+    - overall: the learner's share of right first tries, shrunk toward
+      DEFAULT_FIRST_TRY_ACCURACY by a Beta prior worth PRIOR_STRENGTH first tries;
+    - each effect: how far the share of the topic (all its levels), or of the level (all topics),
+      sits from the learner's share, in log-odds, once shrunk toward the learner's share by a
+      Beta prior worth EFFECT_STRENGTH first tries (`shrunk_effects`): a topic's own record
+      counts for half once it holds that many first tries.
+
+    Topic and difficulty add up rather than being read cell by cell: a learner has too few first
+    tries per topic and level for each cell to say much. With cell-by-cell estimates, or effects
+    shrunk less, the simulation of learners drawn from a known model
+    (tests/assessments/test_calibration_simulation.py) finds the chances over-confident: 94%
+    predicted where 85% came right.
     """
 
     def __init__(
         self,
         first_tries: Mapping[tuple[int, int], tuple[int, int]],
-        strength: float = PRIOR_STRENGTH,
+        strength: float | None = None,
         default: float = DEFAULT_FIRST_TRY_ACCURACY,
     ) -> None:
+        strength = PRIOR_STRENGTH if strength is None else strength
         self.first_tries = first_tries
-        self.strength = strength
-        by_difficulty: dict[int, tuple[int, int]] = {}
-        for (_topic, difficulty), (tries, right) in first_tries.items():
-            before = by_difficulty.get(difficulty, (0, 0))
-            by_difficulty[difficulty] = (before[0] + tries, before[1] + right)
-        self.by_difficulty = by_difficulty
-        self.tries = sum(tries for tries, _ in by_difficulty.values())
-        self.right = sum(right for _, right in by_difficulty.values())
-        self.overall = self._shrunk((self.tries, self.right), default)
-
-    def _shrunk(self, counts: tuple[int, int], toward: float) -> float:
-        tries, right = counts
-        return (right + self.strength * toward) / (tries + self.strength)
+        by_topic: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+        by_difficulty: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
+        for (topic, difficulty), (tries, right) in first_tries.items():
+            by_topic[topic] = (by_topic[topic][0] + tries, by_topic[topic][1] + right)
+            by_difficulty[difficulty] = (
+                by_difficulty[difficulty][0] + tries,
+                by_difficulty[difficulty][1] + right,
+            )
+        self.tries = sum(tries for tries, _ in by_topic.values())
+        self.right = sum(right for _, right in by_topic.values())
+        self.overall = (self.right + strength * default) / (self.tries + strength)
+        self.topic_effects = shrunk_effects(by_topic, EFFECT_STRENGTH)
+        self.difficulty_effects = shrunk_effects(by_difficulty, EFFECT_STRENGTH)
 
     def chance(self, topic_id: int, difficulty: int) -> float:
         """Return the chance of a right first answer to a question of this topic and level."""
-        level = self._shrunk(self.by_difficulty.get(difficulty, (0, 0)), self.overall)
-        return self._shrunk(self.first_tries.get((topic_id, difficulty), (0, 0)), level)
+        log_odds = (
+            _logit(self.overall)
+            + self.topic_effects.get(topic_id, 0.0)
+            + self.difficulty_effects.get(difficulty, 0.0)
+        )
+        return 1.0 / (1.0 + math.exp(-log_odds))
+
+
+def _logit(p: float) -> float:
+    p = min(1 - 1e-9, max(1e-9, p))
+    return math.log(p / (1 - p))
+
+
+def shrunk_effects(groups: Mapping[int, tuple[int, int]], strength: float) -> dict[int, float]:
+    """Return each group's log-odds effect against the learner's pooled share of right first
+    tries: the group's share shrunk toward the pooled one by a Beta prior worth `strength` first
+    tries, (right + K p) / (tries + K), in log-odds minus the pooled share's.
+
+    `groups[key]` = (tries, right). A group with no tries, or a learner with none: effect 0.
+    """
+    total = sum(tries for tries, _ in groups.values())
+    if total == 0:
+        return dict.fromkeys(groups, 0.0)
+    pooled = sum(right for _, right in groups.values()) / total
+    return {
+        key: _logit((right + strength * pooled) / (tries + strength)) - _logit(pooled)
+        for key, (tries, right) in groups.items()
+    }
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from studyapp.accounts.models import Membership, User
 from studyapp.assessments import readiness as assessment_readiness
 from studyapp.assessments import services
-from studyapp.assessments.models import AssessmentItem, Attempt
+from studyapp.assessments.models import AssessmentItem
 from studyapp.banks.models import Question
 from studyapp.study import readiness, scheduling
 from studyapp.study.models import CardState
@@ -23,14 +23,13 @@ from studyapp.study.readiness_selectors import learners
 from tests.factories import (
     AssessmentFactory,
     BankFactory,
-    MembershipFactory,
     QuestionFactory,
     TopicFactory,
     UserFactory,
 )
 from tests.readiness_data import first_try, many_reviews, studied_card
 
-from .conftest import NOW, answers_for, member_of, posted
+from .conftest import NOW, answers_for, member_of
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -110,7 +109,9 @@ def test_readiness_waits_for_the_minimum_of_reviews(client, assessment, member):
     assert "chance to pass" not in html
 
 
-def test_no_readiness_while_an_attempt_runs_or_once_closed(client, assessment, member, frozen_clock):
+def test_no_readiness_while_an_attempt_runs_or_once_closed(
+    client, assessment, member, frozen_clock
+):
     prepare(member, graded(assessment))
     client.force_login(member)
     client.post(f"/assessments/{assessment.pk}/start/")
@@ -199,7 +200,9 @@ def test_lead_sees_each_members_readiness_on_the_team_page(client, assessment, l
     row = re.search(r"<td>member</td>\s*<td class=\"num\">(\d+)%</td>\s*<td class=\"num\">(\d+)%",
                     fragment)  # fmt: skip
     assert row and (int(row.group(1)), int(row.group(2))) == (round(expected), round(100 * passing))
-    assert re.search(r"<td>newcomer</td>\s*<td colspan=\"2\" class=\"muted\">0 of 30 reviews", fragment)
+    assert re.search(
+        r"<td>newcomer</td>\s*<td colspan=\"2\" class=\"muted\">0 of 30 reviews", fragment
+    )
     assert "<td>lead</td>" not in fragment  # leads are not assigned
     page = client_get(client, lead, f"/assessments/teams/{assessment.team_id}/readiness/")
     assert "<html" in page and "What these figures mean" in page
@@ -331,9 +334,10 @@ def test_the_report_shows_predicted_against_actual(client, assessment, lead, mem
     assert "1 more had none" in section
     report = assessment_readiness.calibration_report(assessment.attempts.all())
     assert report.questions.count == 7 and report.attempts.count == 1
-    expected_brier = sum(
-        (row.predicted_probability - bool(row.is_correct)) ** 2 for row in done.questions.all()
-    ) / 7
+    expected_brier = (
+        sum((row.predicted_probability - bool(row.is_correct)) ** 2 for row in done.questions.all())
+        / 7
+    )
     assert report.questions.brier == pytest.approx(expected_brier)
     assert f"Brier score {expected_brier:.3f}" in section
 
@@ -387,7 +391,9 @@ def test_question_set_follows_the_draw_rule_of_attempts(assessment):
     AssessmentItem.objects.create(assessment=assessment, topic=topic, count=4, position=72)
     items = list(assessment.items.all())
     question_set = assessment_readiness.question_set_for(items, services._candidates(items))
-    fixed = set(assessment.items.filter(question__isnull=False).values_list("question_id", flat=True))
+    fixed = set(
+        assessment.items.filter(question__isnull=False).values_list("question_id", flat=True)
+    )
     assert set(question_set.fixed) == fixed
     assert question_set.draws[0] == readiness.Draw(
         tuple(sorted(q.pk for q in made if q.difficulty == 2)), 3

@@ -45,7 +45,9 @@ def catalog(size_per_topic: int = 10, topics: int = 3):
 
 def history(user, questions, *, reviews=MINIMUM_REVIEWS):
     for i, question in enumerate(questions[::2]):
-        studied_card(user, question, stability=2.0 + 3 * (i % 7), last_review=NOW - timedelta(days=1 + i % 5))
+        studied_card(
+            user, question, stability=2.0 + 3 * (i % 7), last_review=NOW - timedelta(days=1 + i % 5)
+        )
     for i, question in enumerate(questions[1::6]):
         first_try(user, question, right=i % 4 != 0, at=NOW - timedelta(days=30))
     card = CardState.objects.filter(user=user).first()
@@ -139,7 +141,9 @@ def test_the_page_shows_readiness_on_the_day_projected_from_memory(client, user)
                        r"70% or more", html)  # fmt: skip
     assert figure, html
     assert (int(figure.group(1)), int(figure.group(2))) == (round(expected), round(100 * passing))
-    assert "On a 30-question mock interview on <strong>Thursday 25 June</strong> (in 10 days)" in html
+    assert (
+        "On a 30-question mock interview on <strong>Thursday 25 June</strong> (in 10 days)" in html
+    )
     assert "for the 20 of 30 questions you have studied" in html  # 15 studied, 5 first tries
     result = interview.interview_readiness(user, settings, NOW)
     assert result.readiness.expected_score == pytest.approx(expected)
@@ -167,7 +171,9 @@ def test_the_plan_orders_cards_by_gain_per_minute_and_queues_them(client, user):
     assert f"These {len(plan)} cards take about" in html
     response = client.post("/progress/interview/plan/")
     assert response.status_code == 302 and response["Location"] == "/study/"
-    planned = CardState.objects.filter(user=user, question_id__in=[r.step.question_id for r in plan])
+    planned = CardState.objects.filter(
+        user=user, question_id__in=[r.step.question_id for r in plan]
+    )
     assert planned.count() == len(plan)
     assert all(card.due == NOW and not card.is_suspended for card in planned)
     assert all(card.state != CardState.State.NEW for card in planned)

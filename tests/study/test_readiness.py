@@ -276,32 +276,46 @@ def test_prior_without_first_tries_is_the_default():
     assert prior.chance(1, 2) == readiness.DEFAULT_FIRST_TRY_ACCURACY
 
 
-def test_prior_shrinks_each_level_toward_the_one_above():
-    k = readiness.PRIOR_STRENGTH
+def logit(p):
+    return math.log(p / (1 - p))
+
+
+def test_prior_adds_shrunk_topic_and_difficulty_effects_to_the_learners_share():
+    k0, k = readiness.PRIOR_STRENGTH, readiness.EFFECT_STRENGTH
     tries = {(1, 2): (4, 4), (2, 2): (6, 3), (1, 3): (10, 2)}
     prior = FirstTryPrior(tries)
-    overall = (9 + k * 0.5) / (20 + k)
-    level_2 = (7 + k * overall) / (10 + k)
+    pooled = 9 / 20
+    overall = (9 + k0 * 0.5) / (20 + k0)
+    topic_1 = logit((6 + k * pooled) / (14 + k)) - logit(pooled)
+    level_2 = logit((7 + k * pooled) / (10 + k)) - logit(pooled)
     assert prior.overall == pytest.approx(overall)
-    assert prior.chance(1, 2) == pytest.approx((4 + k * level_2) / (4 + k))
-    # A topic never tried at that level: the learner's figure for the level.
-    assert prior.chance(9, 2) == pytest.approx(level_2)
-    # A level never tried: the learner's overall figure.
-    assert prior.chance(1, 1) == pytest.approx((0 + k * overall) / (0 + k))
+    assert logit(prior.chance(1, 2)) == pytest.approx(logit(overall) + topic_1 + level_2)
+    # A topic never tried: only the level's effect; a level never tried: only the topic's.
+    assert logit(prior.chance(9, 2)) == pytest.approx(logit(overall) + level_2)
+    assert logit(prior.chance(1, 1)) == pytest.approx(logit(overall) + topic_1)
+    assert prior.chance(9, 1) == pytest.approx(overall)
+    # Difficulty 2 went better (7 of 10) than 3 (2 of 10); topic 2 (3 of 6) than 1 (6 of 14).
+    assert prior.chance(9, 2) > prior.chance(9, 3)
+    assert prior.chance(2, 2) > prior.chance(1, 2)
 
 
 def test_prior_with_plenty_of_first_tries_is_the_learners_own_rate():
     prior = FirstTryPrior({(1, 2): (2000, 1700), (2, 2): (2000, 400)})
-    assert prior.chance(1, 2) == pytest.approx(0.85, abs=0.005)
-    assert prior.chance(2, 2) == pytest.approx(0.20, abs=0.005)
+    assert prior.chance(1, 2) == pytest.approx(0.85, abs=0.01)
+    assert prior.chance(2, 2) == pytest.approx(0.20, abs=0.01)
+
+
+def test_a_few_first_tries_move_the_prior_only_a_little():
+    lucky = FirstTryPrior({(1, 2): (3, 3), (2, 2): (30, 15)})
+    assert 0.5 < lucky.chance(1, 2) < 0.6  # three right out of three is not 100%
 
 
 def test_unstudied_and_new_cards_get_the_prior():
-    learner = Learner(memories={}, first_tries={(1, 2): (10, 9)}, review_count=40)
+    learner = Learner(memories={}, first_tries={(1, 2): (10, 9), (2, 3): (10, 2)}, review_count=40)
     chances = readiness.chances_at(learner, [QuestionInfo(5, 1, 2), QuestionInfo(6, 7, 3)], NOW)
     assert chances[5] == pytest.approx(learner.prior.chance(1, 2))
-    assert chances[5] > 0.75
     assert chances[6] == pytest.approx(learner.prior.chance(7, 3))
+    assert chances[5] > learner.prior.overall > chances[6]
 
 
 def test_readiness_needs_the_minimum_of_reviews():
