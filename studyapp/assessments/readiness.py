@@ -93,7 +93,7 @@ class MemberReadiness:
 
 def member_readiness(user: User, assessment: Assessment, now: datetime) -> MemberReadiness | None:
     """Return the member's readiness for the assessment now, and the topics whose review would
-    raise it most; None when it has no question to ask. Eight queries."""
+    raise it most; None when it has no question to ask. Seven queries."""
     items = list(assessment.items.all())
     candidates = _candidates(items)
     question_set = question_set_for(items, candidates)
