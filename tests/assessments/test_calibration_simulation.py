@@ -31,10 +31,11 @@ PASS_MARK = 70
 
 
 def simulate(predict_with: list[float] | None, *, learners: int, seed: int):
-    """Return (question rows, attempt rows) of (learner, predicted chance, what happened)."""
+    """Return (question rows, attempt rows, rows of the questions never studied) of (learner,
+    predicted chance, what happened)."""
     rng = random.Random(seed)
     truth = scheduling.build_scheduler(parameters=TRUE_PARAMETERS, enable_fuzzing=False)
-    question_pairs, attempt_pairs = [], []
+    question_pairs, attempt_pairs, unstudied = [], [], []
     for who in range(learners):
         learner = simulate_learner(rng, CATALOG, NOW)
         record = learner.record(predict_with)
@@ -47,9 +48,11 @@ def simulate(predict_with: list[float] | None, *, learners: int, seed: int):
             happened = rng.random() < learner.true_chance(BY_ID[question_id], at, truth)
             right += happened
             question_pairs.append((who, chances[question_id], happened))
+            if question_id not in learner.memories:
+                unstudied.append((who, chances[question_id], happened))
         passed = readiness.score_percent(right, len(drawn)) >= PASS_MARK
         attempt_pairs.append((who, predicted.pass_probability, passed))
-    return question_pairs, attempt_pairs
+    return question_pairs, attempt_pairs, unstudied
 
 
 def _z(rows, residual, variance) -> float:
@@ -99,7 +102,7 @@ def known_model():
 
 
 def test_question_chances_are_calibrated_within_the_sampling_error(known_model):
-    question_pairs, _ = known_model
+    question_pairs, _, _ = known_model
     assert len(question_pairs) == 500 * 20
     assert calibration_problems(question_pairs) == []
     result = calibration.calibration((p, y) for _, p, y in question_pairs)
@@ -107,8 +110,18 @@ def test_question_chances_are_calibrated_within_the_sampling_error(known_model):
     assert result.brier < result.reference_brier  # and they know something
 
 
+def test_the_first_try_prior_is_calibrated_and_tells_learners_apart(known_model):
+    _, _, unstudied = known_model
+    assert len(unstudied) > 2000
+    assert calibration_problems(unstudied) == []
+    # Calibrated is not enough (always saying the average share is calibrated too): the prior
+    # must know something of each learner, topic and level.
+    result = calibration.calibration((p, y) for _, p, y in unstudied)
+    assert result.brier < 0.95 * result.reference_brier  # 0.228 against 0.250 (seed 19)
+
+
 def test_pass_chances_are_calibrated_within_the_sampling_error(known_model):
-    _, attempt_pairs = known_model
+    _, attempt_pairs, _ = known_model
     assert calibration_problems(attempt_pairs, least=30) == []
     result = calibration.calibration((p, y) for _, p, y in attempt_pairs)
     assert 0.2 < result.observed < 0.8  # the pass mark is neither trivial nor out of reach
@@ -117,7 +130,7 @@ def test_pass_chances_are_calibrated_within_the_sampling_error(known_model):
 
 def test_the_check_catches_predictions_from_the_wrong_model():
     # The same learners predicted with FSRS's default parameters instead of their own.
-    question_pairs, attempt_pairs = simulate(None, learners=500, seed=19)
+    question_pairs, attempt_pairs, _ = simulate(None, learners=500, seed=19)
     assert calibration_problems(question_pairs) != []
     assert calibration_problems(attempt_pairs, least=30) != []
 
@@ -127,7 +140,7 @@ def test_the_check_catches_a_prior_that_trusts_thin_data(monkeypatch):
     # chances of questions never studied come out over-confident.
     monkeypatch.setattr(readiness, "PRIOR_STRENGTH", 1.0)
     monkeypatch.setattr(readiness, "EFFECT_STRENGTH", 1.0)
-    question_pairs, _ = simulate(TRUE_PARAMETERS, learners=500, seed=19)
+    question_pairs, _, _ = simulate(TRUE_PARAMETERS, learners=500, seed=19)
     assert calibration_problems(question_pairs) != []
 
 
