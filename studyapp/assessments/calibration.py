@@ -32,6 +32,11 @@ class Bin:
     standard_error: float | None  # of the observed share, if the predictions were right
 
     @property
+    def happened(self) -> int:
+        """How many of the bin's events happened."""
+        return round((self.observed or 0.0) * self.count)
+
+    @property
     def deviation(self) -> float | None:
         """How many standard errors the observed share is from the mean prediction."""
         if self.count == 0 or self.observed is None or self.mean_predicted is None:

@@ -145,6 +145,7 @@ class MemberCell:
     best_score: float | None
     passed: bool | None
     is_in_progress: bool
+    has_attempt_left: bool  # readiness is left out for members who cannot start again
 
     @property
     def minimum_reviews(self) -> int:
@@ -199,6 +200,7 @@ def team_readiness(team: Team, now: datetime) -> list[AssessmentReadiness]:
         .annotate(
             best=Max("score", filter=Q(submitted_at__isnull=False)),
             open=Count("pk", filter=Q(submitted_at__isnull=True)),
+            used=Count("pk"),
         )
         .order_by()
     }
@@ -217,8 +219,13 @@ def team_readiness(team: Team, now: datetime) -> list[AssessmentReadiness]:
         rows = []
         for user in assigned[assessment.pk]:
             learner = learners[user.pk]
-            computed = _readiness_of(learner, question_set, infos, assessment.pass_mark, now)
             attempt = attempts.get((assessment.pk, user.pk), {})
+            has_attempt_left = attempt.get("used", 0) < assessment.attempts_allowed
+            computed = (
+                _readiness_of(learner, question_set, infos, assessment.pass_mark, now)
+                if has_attempt_left
+                else None
+            )
             best = attempt.get("best")
             rows.append(
                 MemberCell(
@@ -228,6 +235,7 @@ def team_readiness(team: Team, now: datetime) -> list[AssessmentReadiness]:
                     best_score=best,
                     passed=None if best is None else best >= assessment.pass_mark,
                     is_in_progress=bool(attempt.get("open")),
+                    has_attempt_left=has_attempt_left,
                 )
             )
         tables.append(AssessmentReadiness(assessment, tuple(rows)))

@@ -57,9 +57,9 @@ class StudySettingsForm(forms.ModelForm):
             "reviews_per_day",
             "leech_threshold",
             "time_zone",
+            "interview_date",
             "topics",
             "banks",
-            "interview_date",
         ]
 
     def __init__(self, *args: object, **kwargs: object) -> None:

@@ -328,7 +328,7 @@ def test_the_report_shows_predicted_against_actual(client, assessment, lead, mem
     done = take(assessment, member, right={q.slug for q in questions[:5]})
     take(assessment, other_member, right=set())
     html = client_get(client, lead, f"/assessments/{assessment.pk}/report/")
-    section = html[html.index("Predicted at the start against the result") :]
+    section = html[html.index("Predicted against the result") :]
     assert f"{done.predicted_score:.0f}%</td>" in section
     assert "1 submitted attempt with a prediction" in section
     assert "1 more had none" in section
@@ -407,3 +407,18 @@ def test_question_set_follows_the_draw_rule_of_attempts(assessment):
         assert {row.question_id for row in drawn} <= question_set.question_ids()
         assert len(drawn) == 7 + 1 + 3 + 4
     assert isinstance(question_set, QuestionSet)
+
+
+def test_team_readiness_leaves_out_members_with_no_attempt_left(assessment, member):
+    questions = graded(assessment)
+    prepare(member, questions)
+    take(assessment, member, right={q.slug for q in questions[:2]})
+    [table] = assessment_readiness.team_readiness(assessment.team, NOW)
+    [row] = [row for row in table.rows if row.user == member]
+    assert row.readiness is None and not row.has_attempt_left
+    assert row.best_score == pytest.approx(100 * 2 / 7, abs=0.01) and row.passed is False
+    assessment.attempts_allowed = 2
+    assessment.save()
+    [table] = assessment_readiness.team_readiness(assessment.team, NOW)
+    [row] = [row for row in table.rows if row.user == member]
+    assert row.readiness is not None and row.has_attempt_left

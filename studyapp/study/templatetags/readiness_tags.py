@@ -22,6 +22,12 @@ def chance(probability: float | None) -> str:
 
 
 @register.filter
+def share(value: float | None) -> str:
+    """Return an observed share as a whole percentage, exactly: 0.0 -> "0%", 1.0 -> "100%"."""
+    return "–" if value is None else f"{round(float(value) * 100)}%"
+
+
+@register.filter
 def minutes(value: float) -> str:
     """Return a time estimate: "40 s" under a minute, else "2.5 min" or "12 min"."""
     value = float(value)
