@@ -55,6 +55,7 @@ bench: install
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) bench/study_scale.py $(BENCH_ARGS)
 	$(PY) bench/content_load.py
+	$(PY) bench/readiness.py --database-url postgres://postgres@127.0.0.1:5432/kubeprep_readiness_bench
 	$(PY) bench/load.py --think-time 2
 	$(PY) bench/load.py
 	$(PY) bench/faults.py

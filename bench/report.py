@@ -13,6 +13,7 @@ BENCH = Path(__file__).resolve().parent
 PARTS = [
     ("Study at scale (next card, answer POST, progress page)", "STUDY_SCALE.md"),
     ("Loading the banks", "CONTENT_LOAD.md"),
+    ("Readiness (a 50-question assessment over 100 members)", "READINESS.md"),
     ("Load (gunicorn, PostgreSQL): the latest runs", "LOAD.md"),
     ("Faults under load", "results/faults.md"),
 ]

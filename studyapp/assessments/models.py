@@ -163,6 +163,14 @@ class Attempt(models.Model):
         help_text="Percent of the points earned: one a question, partial credit for multi.",
     )
     passed = models.BooleanField(null=True, blank=True)
+    # The readiness prediction made when the attempt started, for its drawn questions (empty
+    # when the member had too few reviews for readiness to be shown): calibration reads these.
+    predicted_score = models.FloatField(
+        null=True, blank=True, help_text="Expected percent right, predicted at the start."
+    )
+    predicted_pass_probability = models.FloatField(
+        null=True, blank=True, help_text="Chance to pass, predicted at the start."
+    )
 
     objects = AttemptQuerySet.as_manager()
 
@@ -234,6 +242,9 @@ class AttemptQuestion(models.Model):
         help_text="The lead who set the verdict by hand, if one did.",
     )
     regraded_at = models.DateTimeField(null=True, blank=True)
+    predicted_probability = models.FloatField(
+        null=True, blank=True, help_text="Chance of a right answer, predicted at the start."
+    )
 
     class Meta:
         ordering = ["attempt_id", "position"]

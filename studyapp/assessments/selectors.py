@@ -517,28 +517,32 @@ def _plain_prompt(prompt: str) -> str:
 
 
 def assessment_report(assessment: Assessment, now: datetime) -> Report:
-    """Return the per-member and per-question report of an assessment. Five queries.
+    """Return the per-member and per-question report of an assessment. Four queries.
 
     The item analysis reads each member's first submitted attempt: later attempts follow seeing
     the answers, and would make questions look easier than they are.
     """
     members = assigned_members(assessment)
-    attempts = list(assessment.attempts.select_related("user").order_by("user_id", "number"))
+    in_team = Membership.objects.filter(team_id=assessment.team_id, user_id=OuterRef("user_id"))
+    attempts = list(
+        assessment.attempts.select_related("user")
+        .annotate(by_member=Exists(in_team))
+        .order_by("user_id", "number")
+    )
     by_user: dict[int, list[Attempt]] = defaultdict(list)
     users = {user.pk: user for user in members}
     for attempt in attempts:
         by_user[attempt.user_id].append(attempt)
         users.setdefault(attempt.user_id, attempt.user)
-    in_team = set(
-        Membership.objects.filter(team_id=assessment.team_id).values_list("user_id", flat=True)
-    )
+    # Assigned users are members; anyone else with an attempt may have left the team since.
+    former = {attempt.user_id for attempt in attempts if not attempt.by_member}
     member_rows = [
         _member_row(
             user,
             by_user.get(user.pk, []),
             assessment,
             now,
-            is_former_member=user.pk not in in_team,
+            is_former_member=user.pk in former,
         )
         for user in sorted(users.values(), key=lambda u: u.get_username())
     ]

@@ -18,7 +18,9 @@ from django.db.models import Exists, F, Max, Q
 from studyapp.accounts.models import User
 from studyapp.banks.grading import grade
 from studyapp.banks.models import Question, Topic
+from studyapp.study import readiness_selectors
 from studyapp.study.models import CardState
+from studyapp.study.readiness import QuestionInfo
 
 from . import drawing, scoring
 from .answering import answer_from_form, is_untouched, present_marker
@@ -272,6 +274,7 @@ def start_attempt(
         raise AssessmentError(
             "This assessment has no questions to ask right now. Tell your team lead."
         )
+    prediction = _predict(drawn, user=user, pass_mark=assessment.pass_mark, now=now)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -281,6 +284,10 @@ def start_attempt(
                 started_at=now,
                 deadline=min(now + assessment.time_limit, assessment.closes_at),
                 question_count=len(drawn),
+                predicted_score=prediction.readiness.expected_score if prediction else None,
+                predicted_pass_probability=(
+                    prediction.readiness.pass_probability if prediction else None
+                ),
             )
             for question in drawn:
                 question.attempt = attempt
@@ -294,6 +301,22 @@ def start_attempt(
             "This attempt was just started and submitted in another tab or window."
         ) from error
     return attempt
+
+
+def _predict(
+    drawn: list[AttemptQuestion], *, user: User, pass_mark: float, now: datetime
+) -> readiness_selectors.Prediction | None:
+    """Predict the attempt's result from the member's memory now (kept for calibration), and set
+    each question's predicted chance; None below readiness's minimum of reviews."""
+    questions = [
+        QuestionInfo(row.question_id, row.question.topic_id, row.question.difficulty)
+        for row in drawn
+    ]
+    prediction = readiness_selectors.prediction(user.pk, questions, pass_mark, now)
+    if prediction is not None:
+        for row in drawn:
+            row.predicted_probability = prediction.chances[row.question_id]
+    return prediction
 
 
 def _locked_attempt(attempt_id: int, user: User) -> Attempt:

@@ -45,6 +45,12 @@ urlpatterns = [
         views.report_questions_csv,
         name="assessment_report_questions_csv",
     ),
+    path(
+        "assessments/<int:pk>/readiness/review/",
+        views.readiness_review_topic,
+        name="assessment_readiness_review",
+    ),
+    path("assessments/teams/<int:pk>/readiness/", views.team_readiness, name="team_readiness"),
     path("assessments/attempts/<int:pk>/", views.attempt_detail, name="attempt_detail"),
     path("assessments/attempts/<int:pk>/save/", views.attempt_save, name="attempt_save"),
     path(

@@ -20,12 +20,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from studyapp.accounts.forms import TeamForm
-from studyapp.accounts.selectors import get_team_for, led_teams
+from studyapp.accounts.selectors import get_led_team_for, get_team_for, led_teams
 from studyapp.accounts.views import team_panel_context
 from studyapp.core.confirm import confirm_page, is_confirmed
 from studyapp.core.http import HtmxHttpRequest, is_fragment_request
+from studyapp.study.readiness import MINIMUM_REVIEWS
+from studyapp.study.services import queue_now
 
-from . import selectors, services
+from . import readiness, selectors, services
 from .display import item_label, revealed_answer, shown_question
 from .forms import (
     AddDrawForm,
@@ -393,6 +395,9 @@ def assessment_detail(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
         "can_start": can_start,
         "attempts_left": max(0, assessment.attempts_allowed - len(attempts)),
         "now": now,
+        "readiness": readiness.member_readiness(request.user, assessment, now)
+        if current is None and (can_start or status == "upcoming")
+        else None,
     }
     return TemplateResponse(request, "assessments/assessment_detail.html", context)
 
@@ -595,7 +600,12 @@ def assessment_report(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
     """Who passed, and which questions the team gets wrong (the team's leads and staff)."""
     assessment = selectors.get_assessment_to_manage(request.user, pk)
     report = selectors.assessment_report(assessment, timezone.now())
-    context = {"assessment": assessment, "report": report}
+    context = {
+        "assessment": assessment,
+        "report": report,
+        "calibration": readiness.calibration_report(assessment.attempts.all()),
+        "minimum_reviews": MINIMUM_REVIEWS,
+    }
     return TemplateResponse(request, "assessments/report.html", context)
 
 
@@ -664,3 +674,49 @@ def report_questions_csv(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     header = ["question", "topic", "type", "asked", "answered", "correct",
               "facility_index_percent", "discrimination_index", "url"]  # fmt: skip
     return _csv_response(f"assessment-{assessment.pk}-questions.csv", header, rows)
+
+
+# Readiness --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def readiness_review_topic(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Put the assessment's questions of one topic in the member's review queue now."""
+    assessment = selectors.get_assessment_to_take(request.user, pk)
+    topic = request.POST.get("topic", "")
+    question_ids = (
+        readiness.topic_question_ids(assessment, int(topic))
+        if re.fullmatch(r"[0-9]{1,18}", topic)
+        else []
+    )
+    if not question_ids:
+        messages.error(request, "That topic has no question in this assessment.")
+        return redirect("assessment_detail", assessment.pk)
+    count = queue_now(user=request.user, question_ids=question_ids, now=timezone.now())
+    messages.success(
+        request,
+        f"{count} card{'s' if count != 1 else ''} of this topic are due now. Reviewing them "
+        "raises your readiness.",
+    )
+    return redirect("study")
+
+
+@login_required
+@require_GET
+def team_readiness(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
+    """Each member's readiness for each open assessment of a team (its leads and staff)."""
+    team = get_led_team_for(request.user, pk)
+    now = timezone.now()
+    context = {
+        "team": team,
+        "tables": readiness.team_readiness(team, now),
+        "now": now,
+        "minimum_reviews": MINIMUM_REVIEWS,
+    }
+    template = "assessments/team_readiness.html"
+    if is_fragment_request(request):
+        template += "#readiness-tables"
+    response = TemplateResponse(request, template, context)
+    response["Vary"] = "HX-Request"
+    return response

@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("", views.progress, name="progress"),
+    path("interview/plan/", views.interview_plan_queue, name="progress_interview_plan"),
 ]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
 
 from django import forms
+from django.utils import timezone
 
 from studyapp.banks.models import Bank, Topic
 
 from .models import StudySettings
+
+MAX_DAYS_AHEAD = 730
 
 
 class StudySettingsForm(forms.ModelForm):
@@ -54,6 +58,12 @@ class StudySettingsForm(forms.ModelForm):
         help_text="Mixed: one topic's new card, then another's, so every topic you study starts "
         "today. Topic by topic: all of the first topic's, then the next.",
     )
+    interview_date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Your progress page then shows how ready you would be on the day, and which "
+        "cards to review before it. Leave empty if you have none.",
+    )
 
     class Meta:
         model = StudySettings
@@ -63,6 +73,7 @@ class StudySettingsForm(forms.ModelForm):
             "reviews_per_day",
             "leech_threshold",
             "time_zone",
+            "interview_date",
             "topics",
             "banks",
             "added_topics",
@@ -78,3 +89,23 @@ class StudySettingsForm(forms.ModelForm):
         self.fields["time_zone"].choices = [
             (name, name) for name in sorted(zoneinfo.available_timezones())
         ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        day = cleaned.get("interview_date")
+        zone = cleaned.get("time_zone")
+        if day is not None and zone:
+            today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone)).date()
+            if day < today:
+                self.add_error(
+                    "interview_date",
+                    f"{day:%Y-%m-%d} is in the past (today is {today:%Y-%m-%d} in {zone}): "
+                    "choose today or a later day, or leave it empty.",
+                )
+            elif day > today + timedelta(days=MAX_DAYS_AHEAD):
+                self.add_error(
+                    "interview_date",
+                    f"Choose a day within {MAX_DAYS_AHEAD // 365} years: readiness that far ahead "
+                    "would only say you will have forgotten what you have not reviewed.",
+                )
+        return cleaned

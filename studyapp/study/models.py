@@ -52,6 +52,9 @@ class StudySettings(models.Model):
     parameters_log_loss = models.FloatField(null=True, blank=True)
     parameters_rmse = models.FloatField(null=True, blank=True)
     optimized_at = models.DateTimeField(null=True, blank=True)
+    interview_date = models.DateField(
+        null=True, blank=True, help_text="The progress page shows how ready you would be then."
+    )
 
     class Meta:
         constraints = [
@@ -222,6 +225,13 @@ class ReviewLog(models.Model):
                 name="review_user_time_covering",
             ),
             models.Index(fields=["card", "reviewed_at"], name="review_card_time"),
+            # Readiness reads each learner's first tries at new cards: a few per card, among
+            # many reviews.
+            models.Index(
+                fields=["user", "card"],
+                condition=Q(state_before=0),
+                name="review_user_first_tries",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from studyapp.banks.grading import grade, unanswered_reason
 from studyapp.banks.models import Question, Topic
@@ -304,3 +306,41 @@ def remove_topic_from_reviews(*, user: object, topic: Topic) -> bool:
     through = StudySettings.added_topics.through
     deleted, _ = through.objects.filter(studysettings__user=user, topic=topic).delete()
     return bool(deleted)
+
+
+def queue_now(*, user: object, question_ids: Collection[int], now: datetime) -> int:
+    """Make these questions due now in the learner's review queue; return how many.
+
+    A question never studied gets a learning card at its first step; a card that exists is made
+    due now (its version bumped, so an answer shown in another tab is not applied twice).
+    Retired questions and suspended cards are left out. Doing it twice changes nothing more.
+    """
+    ids = set(Question.objects.active().filter(pk__in=question_ids).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    with transaction.atomic():
+        cards = CardState.objects.filter(user=user, question_id__in=ids)
+        existing = set(cards.values_list("question_id", flat=True))
+        suspended = set(cards.filter(is_suspended=True).values_list("question_id", flat=True))
+        # A card only shown, never rated, is still new: the queue takes new cards in study
+        # order, so it becomes a learning card at its first step, as if never shown.
+        cards.filter(is_suspended=False, state=CardState.State.NEW).update(
+            state=CardState.State.LEARNING, step=0
+        )
+        cards.filter(is_suspended=False).update(
+            due=now, buried_until=None, version=F("version") + 1
+        )
+        CardState.objects.bulk_create(
+            [
+                CardState(
+                    user=user,
+                    question_id=question_id,
+                    state=CardState.State.LEARNING,
+                    step=0,
+                    due=now,
+                )
+                for question_id in sorted(ids - existing)
+            ],
+            ignore_conflicts=True,
+        )
+    return len(ids - suspended)
