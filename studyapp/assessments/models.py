@@ -22,7 +22,9 @@ class Assessment(models.Model):
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="assessments")
     title = models.CharField(max_length=200)
-    instructions = models.TextField(blank=True, help_text="Markdown, shown before starting.")
+    instructions = models.TextField(
+        blank=True, help_text="Markdown, shown before starting.", max_length=4000
+    )
     time_limit_minutes = models.PositiveIntegerField(default=30)
     pass_mark = models.PositiveSmallIntegerField(default=70, help_text="Percent.")
     attempts_allowed = models.PositiveSmallIntegerField(default=1)

@@ -274,7 +274,7 @@ class ItemRow:
 
 def assessment_items(assessment: Assessment) -> list[ItemRow]:
     """Return the assessment's items with what a draw can take and what went wrong since."""
-    items = list(assessment.items.select_related("question__topic", "topic"))
+    items = list(assessment.items.select_related("question__topic", "question__bank", "topic"))
     topics = {item.topic_id for item in items if item.topic_id}
     counts: dict[tuple[int, int], int] = defaultdict(int)
     eligible = (
@@ -377,7 +377,7 @@ def question_search(
     total = questions.count()
     in_assessment = AssessmentItem.objects.filter(assessment=assessment, question=OuterRef("pk"))
     page = list(
-        questions.select_related("topic")
+        questions.select_related("topic", "bank")
         .prefetch_related("choices", "snippets")
         .annotate(is_added=Exists(in_assessment))
         .order_by("topic__position", "study_order", "pk")[:limit]

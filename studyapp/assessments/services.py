@@ -13,14 +13,14 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, Q
+from django.db.models import Exists, Max, Q
 
 from studyapp.accounts.models import User
 from studyapp.banks.grading import grade
 from studyapp.banks.models import Question, Topic
 from studyapp.study import readiness_selectors
-from studyapp.study.models import CardState
 from studyapp.study.readiness import QuestionInfo
+from studyapp.study.services import queue_now
 
 from . import drawing, scoring
 from .answering import answer_from_form, is_untouched, present_marker
@@ -457,7 +457,7 @@ def _grade_and_close(attempt: Attempt, now: datetime, *, is_time_up: bool) -> No
         ]
     )
     missed = [row.question_id for row in rows if not row.is_correct and row.question_id]
-    queue_for_review(user_id=attempt.user_id, question_ids=missed, now=now)
+    queue_misses(attempt=attempt, question_ids=missed, now=now)
 
 
 def _score(attempt: Attempt, rows: list[AttemptQuestion]) -> None:
@@ -503,30 +503,30 @@ def regrade_question(
     return attempt
 
 
-def queue_for_review(*, user_id: int, question_ids: Collection[int], now: datetime) -> int:
-    """Make each question due now in the member's review queue; return how many.
+def queue_misses(*, attempt: Attempt, question_ids: Collection[int], now: datetime) -> int:
+    """Put the questions a member missed in their review queue; return how many.
 
-    A question never studied gets a learning card at its first step; a card that exists is made
-    due now (its version bumped, so an answer shown in another tab is not applied twice).
-    Questions retired since the attempt started are left out: study no longer shows them.
+    Public questions are due at once. A restricted bank's question shows its answer in review,
+    so it comes due only when the assessment lets members see answers: now (after submitting),
+    when the window closes, or never.
     """
-    ids = set(Question.objects.active().filter(pk__in=question_ids).values_list("pk", flat=True))
-    if not ids:
-        return 0
-    cards = CardState.objects.filter(user_id=user_id, question_id__in=ids)
-    existing = set(cards.values_list("question_id", flat=True))
-    cards.update(due=now, version=F("version") + 1)
-    CardState.objects.bulk_create(
-        [
-            CardState(
-                user_id=user_id,
-                question_id=question_id,
-                state=CardState.State.LEARNING,
-                step=0,
-                due=now,
-            )
-            for question_id in sorted(ids - existing)
-        ],
-        ignore_conflicts=True,
+    restricted = set(
+        Question.objects.filter(pk__in=question_ids, bank__is_restricted=True).values_list(
+            "pk", flat=True
+        )
     )
-    return len(ids)
+    public = [pk for pk in question_ids if pk not in restricted]
+    count = queue_now(user_id=attempt.user_id, question_ids=public, now=now)
+    shown = attempt.assessment.answers_shown
+    if restricted and shown != Assessment.AnswersShown.NEVER:
+        due = now
+        if shown == Assessment.AnswersShown.AFTER_CLOSE:
+            due = max(now, attempt.assessment.closes_at)
+        count += queue_now(
+            user_id=attempt.user_id,
+            question_ids=restricted,
+            now=now,
+            due=due,
+            include_restricted=True,
+        )
+    return count

@@ -693,7 +693,7 @@ def readiness_review_topic(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not question_ids:
         messages.error(request, "That topic has no question in this assessment.")
         return redirect("assessment_detail", assessment.pk)
-    count = queue_now(user=request.user, question_ids=question_ids, now=timezone.now())
+    count = queue_now(user_id=request.user.pk, question_ids=question_ids, now=timezone.now())
     messages.success(
         request,
         f"{count} card{'s' if count != 1 else ''} of this topic are due now. Reviewing them "

@@ -70,6 +70,7 @@ def export_banks(out_dir: Path) -> dict[str, int]:
             title=bank.title,
             description=bank.description,
             topic=bank.topic.slug,
+            is_restricted=bank.is_restricted,
             snippets=tuple(SnippetSpec(s.slug, s.file, s.title, tuple(s.steps)) for s in snippets),
             questions=tuple(
                 q.to_spec(snippet_ids=sorted(s.slug for s in q.snippets.all())) for q in questions

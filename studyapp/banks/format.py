@@ -36,12 +36,32 @@ TYPE_KEYS: dict[str, tuple[str, ...]] = {
     "flashcard": ("answer", "key_points"),
     "yaml": ("checks", "starter", "k8s_version", "solution", "all_documents"),
 }
-BANK_KEYS = ("bank", "title", "description", "topic", "snippets", "questions")
+BANK_KEYS = ("bank", "title", "description", "topic", "restricted", "snippets", "questions")
 SNIPPET_KEYS = ("id", "file", "title", "try")
 TOPIC_KEYS = ("slug", "title", "description")
 CHOICE_KEYS = ("text", "correct", "why")
 CHECK_KEYS = ("expr", "message")
 TRY_KEYS = ("run", "expect")
+
+# The longest text each field may hold (characters). Markdown renders in bounded time only up to
+# a length (studyapp/core/markdown.py), and no real text comes near these: the longest prompt
+# is about 600 characters, the longest flashcard answer about 1,350.
+TEXT_CAPS = {
+    "title": 200,
+    "description": 1000,
+    "prompt": 2000,
+    "explanation": 4000,
+    "answer": 4000,
+    "text": 500,
+    "why": 1000,
+    "items": 300,
+    "key_points": 300,
+    "answers": 300,
+    "pattern": 300,
+    "message": 500,
+    "starter": 20_000,
+    "solution": 20_000,
+}
 
 
 @dataclass(frozen=True)
@@ -146,6 +166,7 @@ class BankSpec:
     path: str
     line: int | None = None
     topic_line: int | None = None
+    is_restricted: bool = False
 
 
 class Collector:
@@ -178,7 +199,14 @@ def _text(
     text = str(value)
     if required and not text.strip():
         errors.add(line_of(data, key), f"{label} must not be empty")
+    _check_length(text, key, label, errors, line_of(data, key))
     return text
+
+
+def _check_length(text: str, key: str, label: str, errors: Collector, line: int | None) -> None:
+    cap = TEXT_CAPS.get(key)
+    if cap is not None and len(text) > cap:
+        errors.add(line, f"{label} is {len(text):,} characters long; it may have {cap:,} at most")
 
 
 def _text_item(value: Any) -> str | None:
@@ -204,6 +232,10 @@ def _text_list(data: Mapping, key: str, errors: Collector, *, where: str = "") -
                 f"{where}'{key}' item {index + 1} must be non-empty text",
             )
             continue
+        _check_length(
+            text, key, f"{where}'{key}' item {index + 1}", errors,
+            line_of(value, index) or line_of(data, key),
+        )  # fmt: skip
         out.append(text)
     return tuple(out)
 
@@ -306,6 +338,10 @@ def parse_bank(data: Any, path: str) -> tuple[BankSpec | None, list[BankError]]:
     title = _text(data, "title", errors, required=True)
     description = _text(data, "description", errors)
     topic = _text(data, "topic", errors, required=True)
+    is_restricted = data.get("restricted", False)
+    if not isinstance(is_restricted, bool):
+        errors.add(line_of(data, "restricted"), "'restricted' must be true or false")
+        is_restricted = False
 
     snippets: list[SnippetSpec] = []
     raw_snippets = data.get("snippets")
@@ -338,6 +374,7 @@ def parse_bank(data: Any, path: str) -> tuple[BankSpec | None, list[BankError]]:
         path=path,
         line=line_of(data, "bank"),
         topic_line=line_of(data, "topic"),
+        is_restricted=is_restricted,
     )
     return spec, errors.errors
 

@@ -175,8 +175,12 @@ def load_content(content: Content, *, write: bool = True) -> LoadReport:
 
     banks = {bank.slug: bank for bank in Bank.objects.all()}
     for spec in content.banks:
-        values = {"title": spec.title, "description": spec.description,
-                  "topic_id": topics[spec.topic].pk}  # fmt: skip
+        values = {
+            "title": spec.title,
+            "description": spec.description,
+            "topic_id": topics[spec.topic].pk,
+            "is_restricted": spec.is_restricted,
+        }
         # Where a bank's file lives is noted, not a change of the bank.
         source = str(Path(spec.path).resolve())
         bank = _upsert(banks, Bank, spec.slug, {**values, "source_path": source}, report.other,

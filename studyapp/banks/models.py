@@ -5,15 +5,18 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Count, Q
 
-from .format import CheckSpec, ChoiceSpec, QuestionSpec, TryStep
+from .format import TEXT_CAPS, CheckSpec, ChoiceSpec, QuestionSpec, TryStep
 
 
 class TopicQuerySet(models.QuerySet):
     def with_question_counts(self) -> TopicQuerySet:
-        """Annotate each topic with `question_count`, its questions in study."""
+        """Annotate each topic with `question_count`, its questions in study that anyone may see."""
         # Meta.ordering is not applied to GROUP BY queries: order explicitly.
         return self.annotate(
-            question_count=Count("questions", filter=Q(questions__is_retired=False))
+            question_count=Count(
+                "questions",
+                filter=Q(questions__is_retired=False, questions__bank__is_restricted=False),
+            )
         ).order_by("position", "slug")
 
 
@@ -27,7 +30,7 @@ class SlugManager(models.Manager):
 class Topic(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_CAPS["description"])
     position = models.PositiveIntegerField(default=0)
 
     objects = SlugManager.from_queryset(TopicQuerySet)()
@@ -45,10 +48,17 @@ class Topic(models.Model):
 class Bank(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=TEXT_CAPS["description"])
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="banks")
     source_path = models.CharField(
         max_length=300, blank=True, help_text="The file it was loaded from, if any."
+    )
+    is_restricted = models.BooleanField(
+        "for assessments only",
+        default=False,
+        help_text="Its questions appear only in assessments: never on topic and snippet pages, in "
+        "downloads, practice, the drill or new cards; a member reviews one only after an "
+        "assessment that asked it, once its answers may be shown.",
     )
 
     objects = SlugManager()
@@ -128,6 +138,10 @@ class QuestionQuerySet(models.QuerySet):
         """Questions in study: not retired."""
         return self.filter(is_retired=False)
 
+    def public(self) -> QuestionQuerySet:
+        """Questions in study that anyone may see: not retired, not in a restricted bank."""
+        return self.filter(is_retired=False, bank__is_restricted=False)
+
 
 class Question(models.Model):
     class Type(models.TextChoices):
@@ -144,14 +158,20 @@ class Question(models.Model):
     bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="questions")
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="questions")
     type = models.CharField(max_length=20, choices=Type.choices)
-    prompt = models.TextField(help_text="Markdown.")
-    explanation = models.TextField(help_text="Markdown: why the right answer is right.")
+    prompt = models.TextField(help_text="Markdown.", max_length=TEXT_CAPS["prompt"])
+    explanation = models.TextField(
+        help_text="Markdown: why the right answer is right.", max_length=TEXT_CAPS["explanation"]
+    )
     difficulty = models.PositiveSmallIntegerField(default=2)
     tags = models.JSONField(default=list, blank=True)
     sources = models.JSONField(default=list, blank=True)
     snippets = models.ManyToManyField(Snippet, blank=True, related_name="questions")
     truth = models.BooleanField(null=True, blank=True, help_text="truefalse: the answer.")
-    answer = models.TextField(blank=True, help_text="flashcard: the model answer (markdown).")
+    answer = models.TextField(
+        blank=True,
+        help_text="flashcard: the model answer (markdown).",
+        max_length=TEXT_CAPS["answer"],
+    )
     answers = models.JSONField(default=list, blank=True, help_text="short: accepted answers.")
     pattern = models.CharField(max_length=500, blank=True, help_text="short: a regex.")
     typo_tolerance = models.BooleanField(
@@ -260,9 +280,11 @@ class Question(models.Model):
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveIntegerField(default=0)
-    text = models.TextField()
+    text = models.TextField(max_length=TEXT_CAPS["text"])
     is_correct = models.BooleanField(default=False)
-    why = models.TextField(blank=True, help_text="Why this choice is wrong (markdown).")
+    why = models.TextField(
+        blank=True, help_text="Why this choice is wrong (markdown).", max_length=TEXT_CAPS["why"]
+    )
 
     class Meta:
         ordering = ["position", "id"]

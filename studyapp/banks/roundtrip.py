@@ -324,6 +324,8 @@ def bank_data(bank: BankSpec, question_data: Callable[[QuestionSpec, str], dict]
     if bank.description:
         data["description"] = bank.description
     data["topic"] = bank.topic
+    if bank.is_restricted:
+        data["restricted"] = True
     if bank.snippets:
         data["snippets"] = [snippet_data(snippet) for snippet in bank.snippets]
     data["questions"] = [question_data(question, bank.topic) for question in bank.questions]
@@ -367,8 +369,13 @@ def patch_bank(
         raise CannotPatch("the bank is not a block mapping")
     edits: list[Edit] = []
 
-    for key in ("title", "description", "topic"):
-        old, new = getattr(parsed, key), getattr(bank, key)
+    for key, attribute in (
+        ("title", "title"),
+        ("description", "description"),
+        ("topic", "topic"),
+        ("restricted", "is_restricted"),
+    ):
+        old, new = getattr(parsed, attribute), getattr(bank, attribute)
         if old == new:
             continue
         pair = _value_node(root, key)

@@ -14,10 +14,13 @@ def topics_with_counts() -> QuerySet[Topic]:
 
 
 def topic_detail(slug: str) -> tuple[Topic, list[Question], list[Snippet]]:
-    """Return a topic, its questions in study (with their snippets) and the snippets they link."""
+    """Return a topic, its public questions (with their snippets) and the snippets they link.
+
+    Questions of restricted banks (for assessments only) are left out.
+    """
     topic = get_object_or_404(Topic, slug=slug)
     questions = list(
-        Question.objects.active()
+        Question.objects.public()
         .filter(topic=topic)
         .select_related("bank")
         .prefetch_related(Prefetch("snippets", queryset=Snippet.objects.active()))
@@ -31,16 +34,18 @@ def topic_detail(slug: str) -> tuple[Topic, list[Question], list[Snippet]]:
 
 
 def snippets_by_topic() -> list[Snippet]:
-    """Return the snippets in use with their bank's topic, by topic then title. One query."""
+    """Return the snippets in use with their bank's topic, by topic then title (those of
+    restricted banks left out). One query."""
     return list(
         Snippet.objects.active()
+        .filter(bank__is_restricted=False)
         .select_related("bank__topic")
         .order_by("bank__topic__position", "bank__topic__slug", "title", "slug")
     )
 
 
 def snippet_detail(slug: str) -> tuple[Snippet, list[Question]]:
-    """Return a snippet in use and the questions in study that link to it."""
+    """Return a snippet in use and the public questions that link to it."""
     snippet = get_object_or_404(Snippet.objects.active().select_related("bank"), slug=slug)
-    questions = list(snippet.questions.active().select_related("topic").order_by("slug"))
+    questions = list(snippet.questions.public().select_related("topic").order_by("slug"))
     return snippet, questions

@@ -162,11 +162,14 @@ def build_package(questions: Iterable[Question], out: Path) -> dict[str, int]:
     return {"notes": notes, "decks": len(decks)}
 
 
-def questions_for_export(*, bank_slug: str | None = None, topic_slug: str | None = None):  # noqa: ANN201
-    """Return the questions in study of a bank or a topic, with what the cards show."""
-    questions = (
-        Question.objects.active().select_related("topic").prefetch_related("choices", "snippets")
-    )
+def questions_for_export(  # noqa: ANN201
+    *, bank_slug: str | None = None, topic_slug: str | None = None, public_only: bool = True
+):
+    """Return the questions in study of a bank or a topic, with what the cards show (with
+    `public_only`, those of restricted banks left out: downloads never carry answer keys of
+    assessment banks; admins exporting from the command line may include them)."""
+    questions = Question.objects.public() if public_only else Question.objects.active()
+    questions = questions.select_related("topic").prefetch_related("choices", "snippets")
     if bank_slug:
         questions = questions.filter(bank__slug=bank_slug)
     if topic_slug:

@@ -1,10 +1,14 @@
-"""Downloads for other tools: a topic as an Anki deck or as Moodle GIFT."""
+"""Downloads for other tools: a topic as an Anki deck or as Moodle GIFT.
+
+They carry every answer, so they need a login, and leave out restricted (assessment) banks.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
@@ -16,6 +20,7 @@ from .anki_export import build_package, questions_for_export
 from .gift import export_gift
 
 
+@login_required
 @require_GET
 def topic_apkg(request: HtmxHttpRequest, slug: str) -> FileResponse:
     """The topic's questions as an Anki deck."""
@@ -27,6 +32,7 @@ def topic_apkg(request: HtmxHttpRequest, slug: str) -> FileResponse:
                         content_type="application/apkg")  # fmt: skip
 
 
+@login_required
 @require_GET
 def topic_gift(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The topic's choice, true/false and short questions in Moodle's GIFT format."""

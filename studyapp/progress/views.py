@@ -56,7 +56,7 @@ def interview_plan_queue(request: HtmxHttpRequest) -> HttpResponse:
     if not question_ids:
         messages.info(request, "There is no plan to follow right now.")
         return redirect("progress")
-    count = queue_now(user=request.user, question_ids=question_ids, now=now)
+    count = queue_now(user_id=request.user.pk, question_ids=question_ids, now=now)
     messages.success(
         request, f"{count} card{'s' if count != 1 else ''} from your plan are due now."
     )

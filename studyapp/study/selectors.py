@@ -94,8 +94,12 @@ def _scoped(queryset: QuerySet, settings: StudySettings, prefix: str = "") -> Qu
 
 
 def questions_in_scope(settings: StudySettings) -> QuerySet[Question]:
-    """Questions in study that the learner's topic and bank choices allow (no query yet)."""
-    return _scoped(Question.objects.active(), settings)
+    """Public questions in study that the learner's topic and bank choices allow (no query yet).
+
+    Restricted (assessment) banks never give new cards: a member reviews one of their questions
+    only once an assessment has queued it.
+    """
+    return _scoped(Question.objects.public(), settings)
 
 
 def _available_cards(user: object, settings: StudySettings, now: datetime) -> QuerySet[CardState]:

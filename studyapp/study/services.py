@@ -93,9 +93,19 @@ def submit_answer(
         reason = unanswered_reason(spec, response)
         if reason:
             raise NotGradedError(reason)
-    card, _ = CardState.objects.get_or_create(
-        user=user, question=question, defaults={"due": now, "state": CardState.State.NEW}
-    )
+    if question.bank.is_restricted:
+        # Assessment questions come to a learner only through an assessment: a card it queued
+        # (due once the answers may be shown) or one reviewed before. Never made here.
+        card = CardState.objects.filter(user=user, question=question).first()
+        if card is None or (card.due > now and not card.reps):
+            raise StudyError(
+                "This question is kept for assessments: it comes to your reviews once an "
+                "assessment has asked it and its answers may be shown."
+            )
+    else:
+        card, _ = CardState.objects.get_or_create(
+            user=user, question=question, defaults={"due": now, "state": CardState.State.NEW}
+        )
     if card_version != card.version:
         existing = Answer.objects.filter(card=card, card_version=card_version).first()
         if existing is not None:
@@ -308,18 +318,29 @@ def remove_topic_from_reviews(*, user: object, topic: Topic) -> bool:
     return bool(deleted)
 
 
-def queue_now(*, user: object, question_ids: Collection[int], now: datetime) -> int:
-    """Make these questions due now in the learner's review queue; return how many.
+def queue_now(
+    *,
+    user_id: int,
+    question_ids: Collection[int],
+    now: datetime,
+    due: datetime | None = None,
+    include_restricted: bool = False,
+) -> int:
+    """Make these questions due (now, or at `due`) in the learner's review queue; return how many.
 
     A question never studied gets a learning card at its first step; a card that exists is made
-    due now (its version bumped, so an answer shown in another tab is not applied twice).
-    Retired questions and suspended cards are left out. Doing it twice changes nothing more.
+    due (its version bumped, so an answer shown in another tab is not applied twice). Retired
+    questions and suspended cards are left out, and so are restricted banks' questions unless
+    `include_restricted` (an assessment queuing what a member missed). Doing it twice changes
+    nothing more.
     """
-    ids = set(Question.objects.active().filter(pk__in=question_ids).values_list("pk", flat=True))
+    due = due or now
+    questions = Question.objects.active() if include_restricted else Question.objects.public()
+    ids = set(questions.filter(pk__in=question_ids).values_list("pk", flat=True))
     if not ids:
         return 0
     with transaction.atomic():
-        cards = CardState.objects.filter(user=user, question_id__in=ids)
+        cards = CardState.objects.filter(user_id=user_id, question_id__in=ids)
         existing = set(cards.values_list("question_id", flat=True))
         suspended = set(cards.filter(is_suspended=True).values_list("question_id", flat=True))
         # A card only shown, never rated, is still new: the queue takes new cards in study
@@ -328,16 +349,16 @@ def queue_now(*, user: object, question_ids: Collection[int], now: datetime) -> 
             state=CardState.State.LEARNING, step=0
         )
         cards.filter(is_suspended=False).update(
-            due=now, buried_until=None, version=F("version") + 1
+            due=due, buried_until=None, version=F("version") + 1
         )
         CardState.objects.bulk_create(
             [
                 CardState(
-                    user=user,
+                    user_id=user_id,
                     question_id=question_id,
                     state=CardState.State.LEARNING,
                     step=0,
-                    due=now,
+                    due=due,
                 )
                 for question_id in sorted(ids - existing)
             ],

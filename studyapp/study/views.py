@@ -455,7 +455,7 @@ def practice(request: HtmxHttpRequest) -> HttpResponse:
         question_pk = request.POST.get("question", "")
         if not re.fullmatch(r"[0-9]{1,18}", question_pk):
             return HttpResponseBadRequest("The form is missing the question.")
-        question = get_object_or_404(Question.objects.active(), pk=question_pk, topic=topic)
+        question = get_object_or_404(Question.objects.public(), pk=question_pk, topic=topic)
         question = selectors.question_for_study(question.pk)
         order = _practice_order(question, request.POST.get("order", ""))
         if order is None:
@@ -493,7 +493,7 @@ def practice(request: HtmxHttpRequest) -> HttpResponse:
             "cloze_given": response,
         }
         return _render(request, context)
-    ids = list(Question.objects.active().filter(topic=topic).values_list("pk", flat=True))
+    ids = list(Question.objects.public().filter(topic=topic).values_list("pk", flat=True))
     if not ids:
         return _render(request, {"mode": "practice_empty", "topic": topic})
     question = selectors.question_for_study(random.choice(ids))  # noqa: S311 - not security
@@ -533,7 +533,7 @@ DRILL_SIZES = (5, 10, 15, 20, 30)
 def _drill_pool(topic_slugs: list[str]) -> list[int]:
     """Questions to explain aloud: interview flashcards and short questions of the topics."""
     rows = (
-        Question.objects.active()
+        Question.objects.public()
         .filter(topic__slug__in=topic_slugs)
         .values_list("pk", "type", "tags")
     )

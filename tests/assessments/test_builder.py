@@ -333,3 +333,16 @@ def test_the_lead_reads_the_members_answers_not_your_answers(client, assessment,
     assert "member's answers" in html and "Your answers" not in html
     own = login(client, member).get(f"/assessments/attempts/{attempt.pk}/").content.decode()
     assert "Your answers" in own
+
+
+def test_instructions_longer_than_their_cap_are_refused_with_a_message(client, lead, team):
+    login(client, lead)
+    response = client.post("/assessments/new/", {
+        "team": team.pk, "title": "Long", "instructions": "[" * 4001, "opens_at": "2026-05-04T09:00",
+        "closes_at": "2026-05-11T09:00", "answers_shown": "after_submit", "assigned_to_all": "on",
+    })  # fmt: skip
+    assert response.status_code == 400
+    assert (
+        "Ensure this value has at most 4000 characters (it has 4001)." in response.content.decode()
+    )
+    assert not Assessment.objects.filter(title="Long").exists()

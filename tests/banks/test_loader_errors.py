@@ -112,6 +112,13 @@ CASES = {
         12, "the 'solution' does not pass: Use a NodePort."),
     "difficulty out of range": (question("    type: truefalse\n    answer: true\n    difficulty: 5\n"), 10,
                                 "'difficulty' must be 1, 2 or 3, not 5"),
+    "prompt too long": (HEAD + "  - id: q1\n    type: truefalse\n    prompt: " + "p" * 2001
+                        + "\n    explanation: E\n    answer: true\n", 7,
+                        "'prompt' is 2,001 characters long; it may have 2,000 at most"),
+    "choice too long": (single("    choices:\n      - text: " + "c" * 501 + "\n        correct: true\n      - b\n"), 10,
+                        "choice 'text' is 501 characters long; it may have 500 at most"),
+    "order item too long": (question("    type: order\n    items: [a, " + "b" * 301 + "]\n"), 9,
+                            "'items' item 2 is 301 characters long; it may have 300 at most"),
 }  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from django.core.management.base import CommandError
 
 from studyapp.banks.models import Bank, Question
 from studyapp.interop.anki_export import build_package, questions_for_export
-from tests.factories import ChoiceFactory, QuestionFactory, TopicFactory
+from tests.factories import ChoiceFactory, QuestionFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +150,9 @@ def test_topic_page_offers_downloads(client, example):
         "/interop/topics/service-types.apkg" in html
         and "/interop/topics/service-types.gift" in html
     )
+    anonymous = client.get("/interop/topics/service-types.apkg")
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    client.force_login(UserFactory())
     response = client.get("/interop/topics/service-types.apkg")
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")

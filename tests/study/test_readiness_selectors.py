@@ -96,12 +96,12 @@ def test_queue_now_makes_cards_due_and_starts_new_ones_once():
     CardState.objects.create(user=user, question=suspended, due=NOW, is_suspended=True, state=2,
                              stability=4.0, last_review=NOW)  # fmt: skip
     ids = [q.pk for q in (studied, shown, never, suspended, retired)]
-    assert queue_now(user=user, question_ids=ids, now=NOW) == 3
+    assert queue_now(user_id=user.pk, question_ids=ids, now=NOW) == 3
     cards = {c.question_id: c for c in CardState.objects.filter(user=user)}
     assert cards[studied.pk].due == NOW and cards[studied.pk].state == scheduling.REVIEW
     assert cards[studied.pk].version == card.version + 1
     assert cards[shown.pk].state == scheduling.LEARNING and cards[shown.pk].due == NOW
     assert cards[never.pk].state == scheduling.LEARNING and cards[never.pk].step == 0
     assert cards[suspended.pk].is_suspended and retired.pk not in cards
-    assert queue_now(user=user, question_ids=ids, now=NOW) == 3
+    assert queue_now(user_id=user.pk, question_ids=ids, now=NOW) == 3
     assert CardState.objects.filter(user=user).count() == 4

@@ -21,9 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, slug: str, format: str, output: str, **options: object) -> None:
         if Bank.objects.filter(slug=slug).exists():
-            questions = questions_for_export(bank_slug=slug)
+            questions = questions_for_export(bank_slug=slug, public_only=False)
         elif Topic.objects.filter(slug=slug).exists():
-            questions = questions_for_export(topic_slug=slug)
+            questions = questions_for_export(topic_slug=slug, public_only=False)
         else:
             raise CommandError(f"No bank or topic named '{slug}'.")
         out = Path(output)
