@@ -450,6 +450,9 @@ def optimize(request: HtmxHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def practice(request: HtmxHttpRequest) -> HttpResponse:
     """Questions of a topic in random order, graded, never changing the schedule."""
+    if request.method == "GET" and not request.GET.get("topic"):
+        messages.info(request, "Pick a topic to practise: each topic page has a Practice button.")
+        return redirect("home")
     topic = get_object_or_404(Topic, slug=request.GET.get("topic") or request.POST.get("topic", ""))
     if request.method == "POST":
         question_pk = request.POST.get("question", "")

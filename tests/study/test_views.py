@@ -258,6 +258,12 @@ def test_practice_grades_without_touching_the_schedule(client, learner, example)
     assert client.get("/study/practice/?topic=nope").status_code == 404
 
 
+def test_practice_without_a_topic_sends_the_learner_to_the_topics(client, learner):
+    response = client.get("/study/practice/", follow=True)
+    assert response.redirect_chain == [("/", 302)]
+    assert "Pick a topic to practise" in response.content.decode()
+
+
 def test_revlog_export_in_the_fsrs_optimizer_layout(client, learner, example):
     Question.objects.exclude(slug="example-headless").update(is_retired=True)
     response = answer_current(client, truth="false")
