@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -307,3 +308,15 @@ def test_every_address_the_explanation_calls_right_is_accepted(content, answer):
     [question] = [q for q in content.questions if q.id == "pod-networking-localhost-address"]
     assert grade(question, [answer]).is_correct
     assert not grade(question, ["the Service IP"]).is_correct
+
+
+def test_the_readme_counts_what_the_content_holds(content):
+    readme = (CONTENT.parent / "README.md").read_text(encoding="utf-8")
+    claimed = re.search(r"(\d+) topics, (\d+) questions of", readme)
+    snippets = re.search(r"\((\d+) snippets, strictly valid", readme)
+    assert claimed and snippets, "README no longer states the content's size"
+    assert (int(claimed[1]), int(claimed[2]), int(snippets[1])) == (
+        len(content.topics),
+        len(content.questions),
+        len(content.snippets),
+    )
