@@ -28,7 +28,7 @@ from studyapp.accounts.models import Invite, Membership, Team, User
 from studyapp.accounts.services import create_invite, create_team
 from studyapp.banks.format import QuestionSpec, cloze_deletions
 from studyapp.banks.models import Question, Topic
-from studyapp.study import scheduling, summaries
+from studyapp.study import scheduling
 from studyapp.study.models import Answer, CardState, DailyReviewSummary, ReviewLog, StudySettings
 from studyapp.study.selectors import study_settings
 from studyapp.study.services import memory_of, rate_answer, scheduler_for, submit_answer
@@ -462,7 +462,9 @@ def _moved(text: str, delta: timedelta) -> str:
 def _shift(instance: models.Model, delta: timedelta) -> None:
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
-        if isinstance(field, models.DateField) and value is not None:  # dates and datetimes
+        # Dates and datetimes alike: the daily review summaries' days move with their reviews
+        # (by whole days, in UTC, the demo learners' time zone).
+        if isinstance(field, models.DateField) and value is not None:
             setattr(instance, field.attname, value + delta)
         elif isinstance(field, models.JSONField) and isinstance(value, dict):
             setattr(instance, field.attname, _shift_json(value, delta))
@@ -512,17 +514,11 @@ def _load(text: str, delta: timedelta) -> Loaded:
             )  # fmt: skip
         # Second read, saving as it goes: a row's natural keys name rows saved before it.
         loaded: list[type] = []
-        learners: set[int] = set()
         for deserialized in serializers.deserialize("json", text):
             _shift(deserialized.object, delta)
             deserialized.save()
             loaded.append(type(deserialized.object))
-            if isinstance(deserialized.object, ReviewLog):
-                learners.add(deserialized.object.user_id)
         _reset_sequences(set(loaded))
-        # Days counted again from the moved reviews: a daylight saving change in between may
-        # carry a review across its learner's 4 a.m.
-        summaries.rebuild(learners)
     return Loaded(len(loaded), delta)
 
 
