@@ -272,13 +272,43 @@ def _tables() -> dict[str, str]:
 
 
 def _copy(cursor: psycopg.Cursor, table: str, columns: list[str], rows: Iterator[tuple]) -> int:
-    """COPY rows into a table; return how many."""
+    """COPY rows into a table; return how many. Columns the rows leave out that need a value
+    (added by a later migration) get their model's default."""
+    missing, defaults = _model_defaults(cursor, table, columns)
     count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {table} ({', '.join(columns + missing)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row(row + defaults)
             count += 1
     return count
+
+
+def _model_defaults(
+    cursor: psycopg.Cursor, table: str, columns: list[str]
+) -> tuple[list[str], tuple]:
+    """Return the table's NOT NULL columns without a database default that `columns` leaves
+    out, and the model's default for each: the rows written here then fit a newer schema."""
+    import json
+
+    from django.apps import apps
+    from django.db.models import JSONField
+
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND table_name = %s AND is_nullable = 'NO' AND column_default IS NULL "
+        "AND is_identity = 'NO'",
+        [table],
+    )
+    missing = [name for (name,) in cursor.fetchall() if name not in columns]
+    if not missing:
+        return [], ()
+    model = next(model for model in apps.get_models() if model._meta.db_table == table)
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    defaults = []
+    for name in missing:
+        value = fields[name].get_default()
+        defaults.append(json.dumps(value) if isinstance(fields[name], JSONField) else value)
+    return missing, tuple(defaults)
 
 
 def _topic_of(bank: int) -> int:
