@@ -288,3 +288,22 @@ def test_the_migration_backfills_the_summaries_of_existing_reviews():
     }
     assert days_of(tokyo) == {date(2026, 5, 5): (1, 0, 1, 1, 100)}
     assert days_of(user) == rebuilt(user) and days_of(tokyo) == rebuilt(tokyo)
+
+
+def test_the_command_rebuilds_one_learner_or_all(user, settings_of):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    other = UserFactory(username="other")
+    rate(user, settings_of, QuestionFactory())
+    rate(other, selectors.study_settings(other), QuestionFactory())
+    DailyReviewSummary.objects.update(reviews=7)
+    out = StringIO()
+    call_command("rebuild_review_summaries", "--user", "other", stdout=out)
+    assert out.getvalue() == "Daily review summaries: 1 day written.\n"
+    assert (days_of(user)[NOW.date()][0], days_of(other)[NOW.date()][0]) == (7, 1)
+    call_command("rebuild_review_summaries", stdout=out)
+    assert days_of(user)[NOW.date()][0] == 1 and "2 days written" in out.getvalue()
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        call_command("rebuild_review_summaries", "--user", "nobody")
