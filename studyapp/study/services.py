@@ -12,7 +12,7 @@ from django.db.models import F
 from studyapp.banks.grading import grade, unanswered_reason
 from studyapp.banks.models import Question, Topic
 
-from . import scheduling
+from . import scheduling, summaries
 from .models import Answer, CardState, ReviewLog, StudySettings
 from .scheduling import Memory
 
@@ -225,6 +225,7 @@ def rate_answer(
             is_overridden=answer.is_overridden,
             card_before=before,
         )
+        summaries.add_review(review, settings.time_zone)
     return RatingResult(review, became_leech, already_recorded=False)
 
 
@@ -259,6 +260,7 @@ def undo_last_review(*, user: object) -> ReviewLog | None:
         card.version += 1
         card.save()
         review.delete()
+        summaries.remove_review(review)
     return review
 
 

@@ -10,6 +10,7 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -25,10 +26,10 @@ from studyapp.banks.models import Question, Topic
 from studyapp.core.http import HtmxHttpRequest, is_fragment_request
 
 from . import drill as drill_module
-from . import optimizing, scheduling, selectors, services
+from . import optimizing, scheduling, selectors, services, summaries
 from .answering import choice_order, item_order, parse_response, study_choice_seed
 from .forms import StudySettingsForm
-from .models import Answer, ReviewLog, StudySettings
+from .models import Answer, StudySettings
 from .revlog import revlog_rows
 
 SHOWN_AT_SALT = "study.shown_at"
@@ -399,11 +400,14 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     settings = selectors.study_settings(request.user)
     form = StudySettingsForm(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
-        # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
-        settings = form.save(commit=False)
-        many = ("topics", "banks", "added_topics")
-        settings.save(update_fields=[f for f in form.Meta.fields if f not in many])
-        form.save_m2m()
+        with transaction.atomic():
+            # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
+            settings = form.save(commit=False)
+            many = ("topics", "banks", "added_topics")
+            settings.save(update_fields=[f for f in form.Meta.fields if f not in many])
+            form.save_m2m()
+            if "time_zone" in form.changed_data:  # the study days' boundaries moved
+                summaries.rebuild([request.user.pk])
         messages.success(request, "Settings saved. They apply from the next card.")
         return redirect("study_settings")
     suspended = (
@@ -415,7 +419,7 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "suspended": suspended,
         "study_settings": settings,
-        "review_count": ReviewLog.objects.for_user(request.user).count(),
+        "review_count": summaries.review_count(request.user),
         "minimum_reviews": optimizing.MINIMUM_REVIEWS,
         "fitted_evaluation": optimizing.fitted_evaluation(settings),
     }

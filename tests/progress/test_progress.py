@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from studyapp.progress import charts, selectors
-from studyapp.study import services
+from studyapp.study import services, summaries
 from studyapp.study.models import Answer, CardState, ReviewLog
 from studyapp.study.selectors import study_settings
 from tests.factories import QuestionFactory, TopicFactory, UserFactory
@@ -51,6 +51,7 @@ def reviews(user, cards_and_times, *, rating=3, state_before=2, duration=1000):
         )  # fmt: skip
         for a, (c, t) in zip(answers, cards_and_times, strict=True)
     )
+    summaries.rebuild([user.pk])  # written in bulk: the days counted again
 
 
 def counts_of(row):
