@@ -64,9 +64,9 @@ def test_exported_deck_opens_in_anki_with_notes_cards_and_subdecks(example, tmp_
 def test_reimporting_an_updated_deck_updates_notes(example, tmp_path):
     first = tmp_path / "v1.apkg"
     build_package(questions_for_export(bank_slug="example"), first)
-    Question.objects.filter(slug="example-headless").update(
-        prompt="Does a headless Service get a virtual IP?"
-    )
+    question = Question.objects.get(slug="example-headless")
+    question.prompt = "Does a headless Service get a virtual IP?"
+    question.save()
     second = tmp_path / "v2.apkg"
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=1)):  # an edit made later on
         build_package(questions_for_export(bank_slug="example"), second)
