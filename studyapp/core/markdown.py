@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 from bisect import bisect_right
 from html import unescape
 
@@ -39,7 +40,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
-EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+EXTENSIONS = ("fenced_code", "tables", "sane_lists")
+INLINE_EXTENSIONS = ("sane_lists",)
 
 # The longest text any field may hold; fields have their own, smaller caps (see MARKDOWN_CAPS).
 MAX_MARKDOWN_CHARS = 4000
@@ -114,6 +116,18 @@ def _plain(text: str) -> SafeString:
     return mark_safe(escaped)  # noqa: S308 - every part escaped
 
 
+_parsers = threading.local()
+
+
+def _convert(text: str, extensions: tuple[str, ...]) -> str:
+    """Return Python-Markdown's HTML for a text. Each thread keeps one parser per set of
+    extensions: building a parser costs more than converting most texts."""
+    parser = _parsers.__dict__.get(extensions)
+    if parser is None:
+        parser = _parsers.__dict__[extensions] = markdown_lib.Markdown(extensions=list(extensions))
+    return parser.reset().convert(text)
+
+
 def render_markdown(text: str) -> SafeString:
     """Return sanitized HTML for a markdown text (fenced code and tables enabled).
 
@@ -121,9 +135,11 @@ def render_markdown(text: str) -> SafeString:
     is shown as plain text.
     """
     text = text or ""
+    if not text.strip():
+        return mark_safe("")
     if len(text) > MAX_MARKDOWN_CHARS or is_hostile(text):
         return _plain(text)
-    rendered = markdown_lib.markdown(text, extensions=EXTENSIONS)
+    rendered = _convert(text, EXTENSIONS)
     sanitized = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
@@ -143,9 +159,11 @@ def render_inline(text: str) -> SafeString:
     The same bounds as `render_markdown`: costly or over-long text is shown as plain text.
     """
     text = text or ""
+    if not text.strip():
+        return mark_safe("")
     if len(text) > MAX_MARKDOWN_CHARS or is_hostile(text):
         return mark_safe(html.escape(text))  # noqa: S308 - escaped
-    rendered = markdown_lib.markdown(text, extensions=["sane_lists"])
+    rendered = _convert(text, INLINE_EXTENSIONS)
     return mark_safe(nh3.clean(rendered, tags=INLINE_TAGS, attributes={}).strip())  # noqa: S308
 
 
