@@ -13,19 +13,18 @@ def render_stored_html(apps, schema_editor):  # noqa: ANN001, ANN201 - a RunPyth
     from its spec (the question as it was when the attempt started)."""
     Assessment = apps.get_model("assessments", "Assessment")
     AttemptQuestion = apps.get_model("assessments", "AttemptQuestion")
-    assessments = []
-    for assessment in Assessment.objects.order_by("pk").iterator(chunk_size=500):
+    assessments = list(Assessment.objects.only("instructions"))
+    for assessment in assessments:
         assessment.instructions_html = render_markdown(assessment.instructions)
-        assessments.append(assessment)
     Assessment.objects.bulk_update(assessments, ["instructions_html"], batch_size=500)
-    batch = []
-    for row in AttemptQuestion.objects.order_by("pk").only("pk", "spec").iterator(chunk_size=500):
-        row.html = html_to_data(render_spec(spec_from_data(row.spec)))
-        batch.append(row)
-        if len(batch) == 500:
-            AttemptQuestion.objects.bulk_update(batch, ["html"])
-            batch = []
-    AttemptQuestion.objects.bulk_update(batch, ["html"])
+    # In slices of ids rather than one cursor: SQLite does not isolate a cursor from writes to
+    # the table it reads.
+    pks = list(AttemptQuestion.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), 500):
+        rows = list(AttemptQuestion.objects.filter(pk__in=pks[start : start + 500]).only("spec"))
+        for row in rows:
+            row.html = html_to_data(render_spec(spec_from_data(row.spec)))
+        AttemptQuestion.objects.bulk_update(rows, ["html"])
 
 
 class Migration(migrations.Migration):

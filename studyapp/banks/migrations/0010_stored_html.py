@@ -13,8 +13,8 @@ def render_stored_html(apps, schema_editor):  # noqa: ANN001, ANN201 - a RunPyth
     """Render the HTML of every existing question and choice, as their save() now does."""
     Question = apps.get_model("banks", "Question")
     Choice = apps.get_model("banks", "Choice")
-    questions = []
-    for question in Question.objects.order_by("pk").iterator(chunk_size=500):
+    questions = list(Question.objects.all())
+    for question in questions:
         html = render_question(type=question.type, prompt=question.prompt,
                                explanation=question.explanation, answer=question.answer,
                                items=question.items or ())
@@ -22,13 +22,11 @@ def render_stored_html(apps, schema_editor):  # noqa: ANN001, ANN201 - a RunPyth
         question.prompt_excerpt_html = html.excerpt
         question.explanation_html, question.answer_html = html.explanation, html.answer
         question.items_html = list(html.items)
-        questions.append(question)
     Question.objects.bulk_update(questions, QUESTION_HTML, batch_size=500)
-    choices = []
-    for choice in Choice.objects.order_by("pk").iterator(chunk_size=500):
+    choices = list(Choice.objects.only("text", "why"))
+    for choice in choices:
         html = render_choice(choice.text, choice.why)
         choice.text_html, choice.why_html = html.text, html.why
-        choices.append(choice)
     Choice.objects.bulk_update(choices, ["text_html", "why_html"], batch_size=500)
 
 
