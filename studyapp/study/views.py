@@ -102,7 +102,9 @@ def _question_context(
         "question": question,
         "card_version": version,
         "shown_token": shown_token or _shown_token(),
-        "items_shown": [(index, question.items[original]) for index, original in enumerate(items)],
+        "items_shown": [
+            (index, question.items_html[original]) for index, original in enumerate(items)
+        ],
         "choices": _shown_choices(question, order),
         "given_text": given[0] if given and question.type in ("short", "yaml") else None,
         "given_cloze": given if question.type == "cloze" else [],
@@ -241,7 +243,7 @@ def _answer_context(
         "choices": _shown_choices(question, order, answer.response),
         "buttons": _rating_buttons(answer),
         "learner_text": answer.response[0] if answer.response else "",
-        "learner_order": [question.items[i] for i in answer.response if isinstance(i, int)],
+        "learner_order": [question.items_html[i] for i in answer.response if isinstance(i, int)],
         "cloze_given": answer.response,
         # No queue counts here: they cost a third of the answer POST and change only on rating.
     }
@@ -496,7 +498,7 @@ def practice(request: HtmxHttpRequest) -> HttpResponse:
             "verdict": verdict,
             "choices": _shown_choices(question, order, response),
             "learner_text": response[0] if response else "",
-            "learner_order": [question.items[i] for i in response if isinstance(i, int)],
+            "learner_order": [question.items_html[i] for i in response if isinstance(i, int)],
             "cloze_given": response,
         }
         return _render(request, context)

@@ -38,6 +38,20 @@ def test_the_fixture_refers_to_content_by_slug_only():
             assert "pk" not in row  # matched by username, never overwriting another user
 
 
+def test_the_fixture_carries_the_stored_html():
+    """Pages print the HTML stored with each text: a fixture without it shows blank questions."""
+    rows = json.loads(demo.FIXTURE.read_text(encoding="utf-8"))
+    assessments = [row for row in rows if row["model"] == "assessments.assessment"]
+    snapshots = [row for row in rows if row["model"] == "assessments.attemptquestion"]
+    assert assessments and snapshots
+    for row in assessments:
+        assert row["fields"]["instructions_html"].startswith("<p>"), row["pk"]
+    for row in snapshots:
+        html = row["fields"]["html"]
+        assert html["prompt"] and html["explanation"] and html["excerpt"], row["pk"]
+        assert len(html["choices"]) == len(row["fields"]["spec"]["choices"]), row["pk"]
+
+
 def test_loaddata_loads_the_demo(content):
     call_command("loaddata", str(demo.FIXTURE), stdout=StringIO())
     team = Team.objects.get(name=demo.TEAM_NAME)
