@@ -12,10 +12,11 @@ line of a prompt, in lists). The render caches are cleared before every run, so 
 The texts beyond every cap (the issue's 20,000 and 30,000 `[`) are checked to be refused by the
 loader and the assessment form, then timed as the renderer meets them (plain text).
 
-The target (issue 15): under 100 ms at the cap. It is judged on the best of the runs, the
-render's own cost; the median and the worst are reported beside it, as the machine may be
-shared. Writes the table to --output with the date, the commit and the machine, and exits 1 if
-a case misses the target. Never imported by the app.
+The target (issue 15): under 100 ms at the cap. It is judged on the render's own cost, the
+least CPU time of the runs (the thread's, `time.thread_time`): on a shared machine the wall clock
+also counts the time spent waiting for a core. The wall clock's best, median and worst are
+reported beside it. Writes the table to --output with the date, the commit and the machine,
+and exits 1 if a case misses the target. Never imported by the app.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ class Timing:
 
     @property
     def met(self) -> bool:
-        return self.best < TARGET_MS
+        return self.cpu < TARGET_MS
 
 
 def time_render(render: Callable[[str], str], text: str, runs: int) -> Timing:
@@ -108,11 +109,10 @@ def refusals(text: str) -> list[str]:
     from django.core.exceptions import ValidationError
 
     from studyapp.assessments.models import Assessment
-    from studyapp.banks.format import TEXT_CAPS
 
     found = []
-    if all(len(text) > cap for cap in TEXT_CAPS.values()):
-        found.append("every loader cap")
+    if all(len(text) > cap for cap in field_caps().values()):
+        found.append("every markdown field's cap (loader, importer)")
     try:
         Assessment._meta.get_field("instructions").formfield().clean(text)
     except ValidationError:
@@ -153,14 +153,15 @@ def report(
         for kind, t in timings.items()
         if not t.met
     ]
-    slowest = max(results.items(), key=lambda item: item[1].best)
+    slowest = max(results.items(), key=lambda item: item[1].cpu)
     lines = [
         f"# Markdown at its worst: {'OK' if not missed else 'MISSED'}",
         "",
         "Written by `bench/markdown_worst.py` (the cases: `bench/markdown_cases.py`). Target "
         f"(issue 15): every text a field may hold renders in under {TARGET_MS:.0f} ms, judged "
-        f"on the best of {runs} runs (the render's own cost); the median and the worst of the "
-        "runs are beside it, since the machine is shared with other work.",
+        f"on the render's own cost: the least CPU time of {runs} runs. The wall clock's best, "
+        "median and worst are beside it; on this shared machine (see the load average) they "
+        "also count the time spent waiting for a core.",
         "",
         *[f"- {name}: {value}" for name, value in machine().items()],
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole run took {seconds:.0f} s",
@@ -169,14 +170,14 @@ def report(
         + f"; links `](` {MAX_LINKS}; nesting {MAX_NESTING}; fence lines {MAX_FENCES}",
         "- caps: " + ", ".join(f"{name} {cap:,}" for name, cap in caps.items()),
         "",
-        f"Slowest: {slowest[0][0]} ({slowest[0][1]}, {slowest[0][2]:,} characters), best "
-        f"{slowest[1].best:.1f} ms, median {slowest[1].median:.1f}, worst {slowest[1].worst:.1f}, "
-        f"CPU {slowest[1].cpu:.1f}.",
+        f"Slowest: {slowest[0][0]} ({slowest[0][1]}, {slowest[0][2]:,} characters), CPU "
+        f"{slowest[1].cpu:.1f} ms; wall clock best {slowest[1].best:.1f}, median "
+        f"{slowest[1].median:.1f}, worst {slowest[1].worst:.1f}.",
         "",
         f"## At the largest cap ({top:,} characters)",
         "",
-        "Best / median / worst of the runs in ms (wall clock), then the least CPU time of a "
-        "run. *plain*: beyond a bound, shown as escaped text without parsing.",
+        "In ms: **the least CPU time of a run** (judged) · the wall clock's best / median / "
+        "worst. *plain*: beyond a bound, shown as escaped text without parsing.",
         "",
         "| case | exercises | " + " | ".join(kinds) + " | < 100 ms |",
         "|---|---|" + "---:|" * len(kinds) + "---|",
@@ -184,7 +185,7 @@ def report(
     for case in CASES:
         timings = [results[(case.name, kind, top)] for kind in kinds]
         cells = [
-            f"{t.best:.1f} / {t.median:.1f} / {t.worst:.1f} · cpu {t.cpu:.1f}"
+            f"**{t.cpu:.1f}** · {t.best:.1f} / {t.median:.1f} / {t.worst:.1f}"
             + (" *plain*" if t.plain else "")
             for t in timings
         ]
@@ -202,7 +203,7 @@ def report(
     ]
     for name, length, refused_by, timings in oversized:
         cells = [
-            f"{t.best:.1f} / {t.worst:.1f}" + (" *plain*" if t.plain else "")
+            f"**{t.cpu:.1f}** · {t.best:.1f} / {t.worst:.1f}" + (" *plain*" if t.plain else "")
             for t in timings.values()
         ]
         lines.append(
@@ -213,7 +214,7 @@ def report(
     for kind in kinds:
         lines += [
             "",
-            f"## {kind}: best of the runs at each cap (ms)",
+            f"## {kind}: the least CPU time at each cap (ms)",
             "",
             "| case | " + " | ".join(f"{cap:,}" for cap in cap_values) + " |",
             "|---|" + "---:|" * len(cap_values),
@@ -222,12 +223,12 @@ def report(
             cells = []
             for cap in cap_values:
                 t = results[(case.name, kind, cap)]
-                cells.append(f"{t.best:.1f}" + ("*" if t.plain else ""))
+                cells.append(f"{t.cpu:.1f}" + ("*" if t.plain else ""))
             lines.append(f"| {case.name} | " + " | ".join(cells) + " |")
         lines += ["", "\\* plain text."]
     if missed:
         lines += ["", "## Missed", ""] + [
-            f"- {name} ({kind}, {cap:,} characters): best {t.best:.1f} ms"
+            f"- {name} ({kind}, {cap:,} characters): CPU {t.cpu:.1f} ms, wall best {t.best:.1f}"
             for (name, kind, cap), t in missed
         ]
     return "\n".join(lines) + "\n", not missed
