@@ -1,22 +1,26 @@
 #!/usr/bin/env python
 """Hostile requests under load: no single request takes a worker, /healthz or an answer down.
 
-    .venv/bin/python bench/hostile.py [--users 20] [--duration 60] [--think-time 1] [--every 3]
+    .venv/bin/python bench/hostile.py [--users 20] [--duration 60] [--think-time 2] [--every 3]
 
 The same learners, gunicorn (2 workers, deploy/gunicorn.conf.py, production settings) and
 PostgreSQL as bench/load.py and bench/faults.py, all on this machine, in two phases of the same
 normal load, each with its own fresh learners:
 
-1. clean: --users learners study for --duration seconds (after they have all logged in),
-   reading --think-time seconds on average before each answer and each rating;
+1. clean: --users learners study for --duration seconds, reading --think-time seconds on
+   average before each answer and each rating (2 s: the reading pace of `make bench`'s first
+   load run). Their sessions are made beforehand, as bench/load.py makes its answerers': 20
+   password logins at once (PBKDF2) hold both workers for seconds on a busy machine, and that
+   is not what this measures;
 2. hostile: the same, while every --every seconds bench/hostile_requests.py sends, at once: two
    YAML alias bombs answered to a YAML exercise by two learners; a lead saving an assessment's
    instructions at their cap (the costliest markdown, a different case each time) and opening
    its preview; the lead saving the issue's 30,000 `[` as instructions (must be refused).
 
-All along, /healthz is polled every 0.5 s, and every 0.5 s the workers' processes are read from
-/proc: their PIDs, peak resident memory (VmHWM) and proportional share (Pss). Afterwards a new
-learner answers and rates, and the database is checked as bench/faults.py checks it. The checks:
+All along, /healthz is polled every 0.5 s (a 3 s timeout, as the Deployment's probes), and the
+workers' processes are read from /proc: their PIDs, peak resident memory (VmHWM) and
+proportional share (Pss). Afterwards a new learner answers and rates, and the database is
+checked as bench/faults.py checks it. The checks:
 no worker killed (the worker PIDs are the first ones, or were recycled by max_requests, said so
 in the log; no "WORKER TIMEOUT" and no signal in the log), /healthz always 200, p99 of the
 answer POST in the hostile phase within 2x of the clean phase, every hostile request answered as
@@ -73,6 +77,7 @@ from load import (  # noqa: E402 - the bench folder must be on the path first
     figures,
     http_get,
     log,
+    log_in_directly,
     machine_description,
     percentile,
     postgres_backends,
@@ -82,6 +87,7 @@ from load import (  # noqa: E402 - the bench folder must be on the path first
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kubeprep_hostile_bench"
 P99_RATIO = 2.0
+HEALTHZ_TIMEOUT = 3.0  # seconds: the timeoutSeconds of the Deployment's probes
 
 
 # --- Watching the server ------------------------------------------------------------------------
@@ -126,7 +132,7 @@ class Watcher(threading.Thread):
         while not self._stopping.is_set():
             moment = time.monotonic()
             started = time.perf_counter()
-            status = http_get(self.server.url + "/healthz", timeout=5)
+            status = http_get(self.server.url + "/healthz", timeout=HEALTHZ_TIMEOUT)
             now = time.time()
             self.watch.healthz.append((now, status, (time.perf_counter() - started) * 1000))
             pids = tuple(children(master))
@@ -259,6 +265,8 @@ def run_phase(
     server: Gunicorn,
     watcher: Watcher,
     learners: list[str],
+    sessions: dict[str, str],
+    session_cookie: str,
     answer_key: dict,
     args: argparse.Namespace,
     run_dir: Path,
@@ -286,6 +294,8 @@ def run_phase(
             "cards_per_visit": 5,
             "right_share": 0.8,
             "think_seconds": args.think_time,
+            "learner_sessions": sessions,
+            "session_cookie": session_cookie,
             "acks_path": str(run_dir / "acks.jsonl"),
             "retry_seconds": 30,
             "stop_timeout": 30,
@@ -304,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=20, help="learners in each phase (20)")
     parser.add_argument("--duration", type=float, default=60, help="seconds of each phase (60)")
     parser.add_argument(
-        "--think-time", type=float, default=1.0, help="mean seconds a learner reads (1)"
+        "--think-time", type=float, default=2.0, help="mean seconds a learner reads (2)"
     )
     parser.add_argument(
         "--every", type=float, default=3.0, help="seconds between hostile rounds (3)"
@@ -327,14 +337,27 @@ def main(argv: list[str] | None = None) -> int:
         prepared = prepare(
             database_url=args.database_url, learners=2 * args.users, extra_learners=1, log=log
         )
+        from django.conf import settings
+
         setup = create_setup()
         texts = instruction_texts(setup.instructions_cap)
+        learners = prepared.learners[: 2 * args.users]
+        sessions = dict(zip(sorted(learners), log_in_directly(learners), strict=True))
         machine = machine_description()
         server = Gunicorn(prepared.env, prepared.port, run_dir / "gunicorn.log")
         server.start()
         master = server.process.pid
         first_workers = server.worker_pids()
         log(f"gunicorn {master} on {server.url}, workers {first_workers}")
+        hostile = Hostile(base_url=server.url, setup=setup, texts=texts, every=args.every)
+        phase_options = {
+            "server": server,
+            "sessions": sessions,
+            "session_cookie": settings.SESSION_COOKIE_NAME,
+            "answer_key": prepared.answer_key,
+            "args": args,
+            "run_dir": run_dir,
+        }
         watcher = Watcher(server)
         watcher.start()
         locust_pid: list[int] = []
@@ -348,44 +371,35 @@ def main(argv: list[str] | None = None) -> int:
         cpu.start()
         clean = run_phase(
             name="clean",
-            server=server,
             watcher=watcher,
-            learners=prepared.learners[: args.users],
-            answer_key=prepared.answer_key,
-            args=args,
-            run_dir=run_dir,
+            learners=learners[: args.users],
             cpu=cpu,
             locust_pid=locust_pid,
+            **phase_options,
         )
 
         def start_hostile(process: subprocess.Popen) -> None:
-            nonlocal hostile
-            hostile = Hostile(base_url=server.url, setup=setup, texts=texts, every=args.every)
             hostile.start()
             log(f"hostile requests every {args.every:g} s")
 
         hostile_phase = run_phase(
             name="hostile",
-            server=server,
             watcher=watcher,
-            learners=prepared.learners[args.users : 2 * args.users],
-            answer_key=prepared.answer_key,
-            args=args,
-            run_dir=run_dir,
+            learners=learners[args.users :],
             cpu=cpu,
             locust_pid=locust_pid,
             on_start=start_hostile,
+            **phase_options,
         )
         cpu.stop()
-        if hostile is not None:
-            hostile.stop()
+        hostile.stop()
         worked, story, final_answer_id = new_learner_answers(
             server.url, prepared.learners[-1], prepared.answer_key
         )
         watcher.stop()
+        (run_dir / "watch.json").write_text(json.dumps(watcher.watch.__dict__, default=str))
         acks_path = run_dir / "acks.jsonl"
         acks = [json.loads(line) for line in acks_path.read_text().splitlines() if line.strip()]
-        learners = prepared.learners[: 2 * args.users]
         stored_checks, counts = check_database(acks, learners, final_answer_id)
         for check in stored_checks:  # worded for bench/faults.py
             check.name = check.name.replace("after the faults", "after the hostile phase")
@@ -420,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         (RESULTS / "hostile.md").write_text(text)
         log(f"written: {args.output}, run files in {run_dir}")
     finally:
-        if hostile is not None:
+        if hostile is not None and hostile.is_alive():
             hostile.stop()
         if watcher is not None:
             watcher.stop()
@@ -582,6 +596,7 @@ def report(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[_health_row(phase, watch) for phase in (clean, hostile_phase)],
         "",
+        *_healthz_failures(watch, clean, hostile_phase),
         f"CPU in cores of {machine['nproc']}, the mean over each phase; other work is the "
         "machine's less the workers, PostgreSQL and locust (it includes the hostile client, "
         "the /healthz poller and whatever else runs on the machine).",
@@ -647,7 +662,9 @@ def report(
 
 
 def _health_row(phase: Phase, watch: Watch) -> str:
-    polls = [(status, ms) for t, status, ms in watch.healthz if phase.start <= t < phase.end]
+    polls = [
+        (status, ms) for t, status, ms in watch.healthz if phase.start <= t - ms / 1000 < phase.end
+    ]
     times = sorted(ms for _, ms in polls)
     used = phase.cpu
     other = max(0.0, used["machine"] - used["workers"] - used["postgres"] - used["locust"])
@@ -657,6 +674,33 @@ def _health_row(phase: Phase, watch: Watch) -> str:
         f"{times[-1] if times else 0:.0f} | {used['machine']:.2f} | {used['workers']:.2f} | "
         f"{used['postgres']:.2f} | {used['locust']:.2f} | {other:.2f} |"
     )
+
+
+def _healthz_failures(watch: Watch, clean: Phase, hostile_phase: Phase) -> list[str]:
+    """Say when /healthz polls failed: in which phase, before or after all had logged in."""
+    # By when each poll was sent (a slow one ends long after).
+    failures = [(t - ms / 1000, status, ms) for t, status, ms in watch.healthz if status != 200]
+    if not failures:
+        return []
+
+    def when(moment: float) -> str:
+        for phase in (hostile_phase, clean):
+            begun = phase.data["phases"]["start"]
+            if moment >= begun:
+                inside = "while logging in" if moment < phase.start else "measured"
+                return f"{phase.name} phase {moment - begun:.0f} s in ({inside})"
+        return "before the load"
+
+    return [
+        f"/healthz polls that were not 200 within {HEALTHZ_TIMEOUT:g} s: "
+        + "; ".join(
+            f"{when(t)}: {'no answer' if status == 0 else f'HTTP {status}'} after {ms:.0f} ms"
+            for t, status, ms in failures[:12]
+        )
+        + (" …" if len(failures) > 12 else "")
+        + ".",
+        "",
+    ]
 
 
 def _peaks(peaks: dict[int, int]) -> str:
