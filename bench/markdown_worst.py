@@ -10,7 +10,9 @@ Every case of bench/markdown_cases.py is built at each length cap of a stored ma
 explanations, instructions), `render_inline` (order items, labels) and `markdown_excerpt` (one
 line of a prompt, in lists). The render caches are cleared before every run, so each run parses.
 The texts beyond every cap (the issue's 20,000 and 30,000 `[`) are checked to be refused by the
-loader and the assessment form, then timed as the renderer meets them (plain text).
+loader and the assessment form, then timed as the renderer meets them (plain text). Last, the
+render caches are filled with distinct texts at the cap (the case with the largest HTML) and
+the memory they then hold is measured.
 
 The target (issue 15): under 100 ms at the cap. It is judged on the render's own cost, the
 least CPU time of the runs (the thread's, `time.thread_time`): on a shared machine the wall clock
@@ -120,6 +122,41 @@ def refusals(text: str) -> list[str]:
     return found
 
 
+def resident_mib() -> float:
+    """Return this process's resident memory (MiB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cache_growth(text: str) -> str:
+    """Fill the render caches with distinct copies of a text (its largest HTML at the cap) and
+    say how much memory they hold then: what a worker keeps after that many distinct texts."""
+    from studyapp.core import markdown
+
+    cached = [
+        f for f in (markdown.render_markdown, markdown.render_inline) if hasattr(f, "cache_info")
+    ]
+    if not cached:
+        return "The renderers keep no cache."
+    clear_caches()
+    size = max(f.cache_info().maxsize for f in cached)
+    before = resident_mib()
+    for number in range(size + 10):
+        variant = f"{text[: len(text) - 8]}\n{number:07d}"
+        for function in cached:
+            function(variant)
+    grown = resident_mib() - before
+    clear_caches()
+    return (
+        f"Render caches ({', '.join(f.__name__ for f in cached)}, {size:,} entries each) filled "
+        f"with distinct texts at the cap whose HTML is the largest of the cases "
+        f"({len(markdown.render_markdown(text)):,} characters): this process grew by "
+        f"{grown:.0f} MiB, about what a worker holds for them once they are full of such texts."
+    )
+
+
 def machine() -> dict[str, str]:
     from load import machine_description
 
@@ -137,6 +174,7 @@ def report(
     caps: dict[str, int],
     results: dict[tuple[str, str, int], Timing],
     oversized: list[tuple[str, int, list[str], dict[str, Timing]]],
+    cache: str,
     seconds: float,
 ) -> tuple[str, bool]:
     from markdown_cases import CASES
@@ -166,7 +204,7 @@ def report(
         *[f"- {name}: {value}" for name, value in machine().items()],
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole run took {seconds:.0f} s",
         "- bounds (studyapp/core/markdown.py): "
-        + ", ".join(f"`{chars}` {count}" for chars, count in CONSTRUCT_LIMITS.items())
+        + ", ".join(f"{_code(chars)} {count}" for chars, count in CONSTRUCT_LIMITS.items())
         + f"; links `](` {MAX_LINKS}; nesting {MAX_NESTING}; fence lines {MAX_FENCES}",
         "- caps: " + ", ".join(f"{name} {cap:,}" for name, cap in caps.items()),
         "",
@@ -211,6 +249,7 @@ def report(
             + " | ".join(cells)
             + " |"
         )
+    lines += ["", "## Memory of the render caches", "", cache]
     for kind in kinds:
         lines += [
             "",
@@ -232,6 +271,11 @@ def report(
             for (name, kind, cap), t in missed
         ]
     return "\n".join(lines) + "\n", not missed
+
+
+def _code(text: str) -> str:
+    """Return text as inline code, fenced so that a backtick inside shows."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -264,11 +308,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         for item in OVERSIZED
     ]
+    from studyapp.core.markdown import render_markdown
+
+    top = max(caps.values())
+    largest = max((case.build(top) for case in CASES), key=lambda t: len(render_markdown(t)))
+    cache = cache_growth(largest)
     text, met = report(
         runs=args.runs,
         caps=caps,
         results=results,
         oversized=oversized,
+        cache=cache,
         seconds=time.perf_counter() - started,
     )
     args.output.write_text(text)
