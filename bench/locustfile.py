@@ -132,7 +132,11 @@ class Learner(FastHttpUser):
         self.page: Page | None = None
         self.cards_left = 0
         self.client.cookiejar.set_policy(_SecureCookiesOverLoopback())
-        self._log_in()
+        session = CONFIG.get("learner_sessions", {}).get(self.username)
+        if session:  # signed in beforehand (bench/hostile.py): no password hashing at the start
+            self.client.cookiejar.set_cookie(_cookie(CONFIG["session_cookie"], session))
+        else:
+            self._log_in()
         _logged_in.append(self.username)
 
     # Requests ---------------------------------------------------------------------------------
@@ -388,7 +392,8 @@ class Phases(LoadTestShape):
                 _phases["measure_start"] = now
             start = _phases.get("measure_start")
             if start is None or now < start + float(CONFIG["learner_seconds"]):
-                return learners, learners, [Learner]
+                # All at once by default; `spawn_rate` learners a second spreads the logins.
+                return learners, float(CONFIG.get("spawn_rate", learners)), [Learner]
             _phases["learners_end"] = now
         users = int(CONFIG.get("healthz_users", learners))
         for name, length, user_class in LATER_PHASES:

@@ -19,6 +19,7 @@ from studyapp.banks.models import Choice, Question
 from studyapp.study import selectors as study_selectors
 from studyapp.study import services as study_services
 from studyapp.study.models import CardState
+from tests.bounds import ends_within
 from tests.factories import AssessmentFactory, QuestionFactory, TopicFactory, UserFactory
 
 from .conftest import GRADED_SLUGS, NOW, answers_for
@@ -165,6 +166,34 @@ def test_grading_every_type_right_and_wrong(assessment, member):
     assert graded.correct_count == 3 and graded.score == pytest.approx(42.86) and not graded.passed
     yaml = graded.questions.get(question_slug="example-write-nodeport")
     assert yaml.is_correct is False and yaml.feedback
+
+
+ALIAS_BOMB = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n" + "".join(
+    f"  {line}\n"
+    for line in ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
+)  # about 580 bytes, 387 million values once expanded
+
+
+def test_an_alias_bomb_answer_is_graded_wrong_at_submit_and_by_the_overdue_job(assessment, member):
+    """Issue 15, finding 1: the bomb saved in an attempt hung grading at submit and the
+    close_overdue_attempts job; it is refused at its first alias, with the line."""
+    assessment.attempts_allowed = 2
+    assessment.save()
+    for number, moment in enumerate((NOW, NOW + timedelta(hours=1))):
+        attempt = start(assessment, member, now=moment)
+        p = attempt.questions.get(question_slug="example-write-nodeport").position
+        data = QueryDict(mutable=True)
+        data.update({f"q{p}-present": "1", f"q{p}-manifest": ALIAS_BOMB})
+        services.save_answers(attempt_id=attempt.pk, user=member, data=data, now=moment)
+        with ends_within(60):  # unguarded, grading walked the expanded tree for minutes
+            if number == 0:
+                services.submit_attempt(attempt_id=attempt.pk, user=member, now=moment)
+            else:
+                assert services.close_overdue_attempts(now=attempt.deadline) == 1
+        row = attempt.questions.get(question_slug="example-write-nodeport")
+        assert row.is_correct is False
+        assert row.feedback[0] == "line 7: YAML refused: aliases (*name) are not allowed here"
 
 
 def test_saving_keeps_the_last_answer_and_blank_means_unanswered(assessment, member):

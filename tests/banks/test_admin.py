@@ -8,6 +8,7 @@ from django.utils import timezone
 from studyapp.banks.kubernetes import rules_id
 from studyapp.banks.models import Question, Snippet
 from studyapp.study import selectors
+from tests.bounds import ends_within
 from tests.factories import (
     BankFactory,
     QuestionFactory,
@@ -191,3 +192,23 @@ def test_moving_a_topic_in_the_admin_changes_which_new_question_comes_first(admi
     assert response.status_code == 302, response.content.decode()[:2000]
     question, _ = selectors.next_card(learner, settings, timezone.now())
     assert question.slug == "late-q"
+
+
+def test_an_alias_bomb_snippet_cannot_be_saved(admin_client):
+    """9 levels of 9 aliases: 387 million values once expanded, refused before anything walks
+    them (issue 15, finding 1: the snippet form took seconds and gigabytes)."""
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+    ]
+    data = {
+        "slug": "lol", "bank": BankFactory().pk, "file": "snippets/lol.yaml", "title": "Lol",
+        "try_steps": "[]",
+        "content": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\ndata:\n"
+        + "".join(f"  {line}\n" for line in levels),
+    }  # fmt: skip
+    with ends_within(60):  # unguarded, the form walked the expanded tree for minutes
+        page = admin_client.post("/admin/banks/snippet/add/", data).content.decode()
+    assert (
+        "snippets/lol.yaml:11: YAML refused: the text expands to more than 200,000 values" in page
+    )
+    assert not Snippet.objects.exists()

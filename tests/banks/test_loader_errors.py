@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from studyapp.banks.models import Bank, Choice, Question, Snippet, Topic
+from tests.bounds import ends_within
 
 HEAD = """\
 bank: b
@@ -28,6 +29,11 @@ def single(choices: str) -> str:
         + "  - id: q1\n    type: single\n    prompt: Which?\n    explanation: Because.\n"
         + choices
     )
+
+
+ALIAS_BOMB = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)
+]
 
 
 def question(body: str) -> str:
@@ -119,6 +125,14 @@ CASES = {
                         "choice 'text' is 501 characters long; it may have 500 at most"),
     "order item too long": (question("    type: order\n    items: [a, " + "b" * 301 + "]\n"), 9,
                             "'items' item 2 is 301 characters long; it may have 300 at most"),
+    # 9 levels of 9 aliases: 387 million values once expanded, refused before anything walks it.
+    "alias bomb": (HEAD.replace("questions:\n", "\n".join(ALIAS_BOMB) + "\nquestions:\n") + "  []\n",
+                   9, "YAML refused: the text expands to more than 200,000 values"),
+    "alias bomb in a solution": (
+        question("    type: yaml\n    checks:\n      - expr: kind\n        message: m\n    solution: |\n"
+                 + "".join(f"      {line}\n" for line in ["kind: ConfigMap", "data:"])
+                 + "".join(f"        {line}\n" for line in ALIAS_BOMB)),
+        12, "the 'solution' does not pass: line 4: YAML refused: aliases (*name) are not allowed here"),
 }  # fmt: skip
 
 
@@ -156,7 +170,8 @@ def test_malformed_bank_is_refused_with_path_and_line(case, example_content, loa
     text, line, message = CASES[case]
     before = loaded()
     example_content.write("banks/b.yaml", text)
-    errors = refuse(example_content.root)
+    with ends_within(60):  # an unguarded alias bomb would be walked for minutes
+        errors = refuse(example_content.root)
     expected = f"banks/b.yaml:{line}: {message}"
     assert any(error.startswith(expected) for error in errors), errors
     assert loaded() == before

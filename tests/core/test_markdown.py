@@ -101,3 +101,14 @@ def _renders_within_inline(text: str, seconds: float = 30) -> str:
     worker.join(timeout=seconds)
     assert not worker.is_alive(), "rendering ran on"
     return out[0]
+
+
+def test_more_links_than_real_content_holds_are_plain_text():
+    from studyapp.core.markdown import MAX_LINKS
+
+    # Each link never closed makes the parser scan the rest of the paragraph for its `)`.
+    assert "<strong>" in render_markdown("**now** " + "[a](" * MAX_LINKS + '"' * 2000)
+    html = render_markdown("**now** " + "[a](" * (MAX_LINKS + 1) + '"' * 2000)
+    assert "<strong>" not in html and html.startswith("<p>**now** [a](")
+    closed = " ".join(f"[doc {i}](https://kubernetes.io/{i})" for i in range(MAX_LINKS))
+    assert render_markdown(closed).count("<a ") == MAX_LINKS
