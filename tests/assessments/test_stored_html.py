@@ -18,8 +18,10 @@ from studyapp.core import markdown
 from .conftest import GRADED_SLUGS, NOW, answers_for
 
 pytestmark = pytest.mark.django_db
-LINE = "Read **every** question; `kubectl explain` helps, as do [the docs](https://kubernetes.io/).\n\n"
-INSTRUCTIONS = (LINE * (4000 // len(LINE) + 1))[:4000]  # at the cap, and no plain-text fallback
+LINE = "Read **every** question; `kubectl explain` helps, as does the API reference.\n\n"
+# At the cap, with as many links as markdown allows before it falls back to plain text.
+LINKS = "See [the docs](https://kubernetes.io/).\n\n" * markdown.MAX_LINKS
+INSTRUCTIONS = (LINKS + LINE * (4000 // len(LINE) + 1))[:4000]
 
 
 @pytest.fixture(autouse=True)
