@@ -228,8 +228,20 @@ def test_suspend_from_the_card_and_unsuspend_from_settings(client, learner, exam
     client.post(f"/study/cards/{slug}/suspend/")
     assert CardState.objects.get(question__slug=slug).is_suspended
     assert slug in client.get("/study/settings/").content.decode()
-    client.post(f"/study/cards/{slug}/unsuspend/", {"next": "https://evil.example/"})
+    response = client.post(f"/study/cards/{slug}/unsuspend/", {"next": "/study/settings/"})
+    assert response.status_code == 302 and response["Location"] == "/study/settings/"
     assert not CardState.objects.get(question__slug=slug).is_suspended
+
+
+@pytest.mark.parametrize(
+    "evil", ["https://evil.example/", "//evil.example/", "https:evil.example", "\\\\evil.example"]
+)
+@pytest.mark.parametrize("action", ["suspend", "unsuspend", "bury"])
+def test_card_actions_never_redirect_to_another_site(client, learner, example, action, evil):
+    html = client.get("/study/").content.decode()
+    slug = Question.objects.get(pk=form_fields(html)["question"]).slug
+    response = client.post(f"/study/cards/{slug}/{action}/", {"next": evil})
+    assert response.status_code == 302 and response["Location"] == "/study/"
 
 
 def test_settings_validate_and_save(client, learner, example):
@@ -252,7 +264,8 @@ def test_practice_grades_without_touching_the_schedule(client, learner, example)
     assert page.status_code == 200 and "never change your schedule" in html
     fields = form_fields(html)
     result = client.post("/study/practice/", {**fields, "topic": "service-types", "choice": "0",
-                                              "truth": "true", "text": "x", "manifest": "x"})  # fmt: skip
+                                              "truth": "true", "text": "x", "manifest": "x",
+                                              "cloze-0": "x"})  # fmt: skip
     assert result.status_code == 200 and "Next question" in result.content.decode()
     assert not CardState.objects.exists() and not ReviewLog.objects.exists()
     assert client.get("/study/practice/?topic=nope").status_code == 404
