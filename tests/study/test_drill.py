@@ -8,8 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from studyapp.study import drill, scheduling
 from studyapp.banks.models import Question
+from studyapp.study import drill, scheduling
 from studyapp.study.models import Answer, CardState, ReviewLog
 from tests.factories import UserFactory
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from studyapp.banks.models import Question
 from studyapp.study.models import Answer, CardState, ReviewLog
-from tests.factories import QuestionFactory, TopicFactory, UserFactory
+from tests.factories import BankFactory, QuestionFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -361,3 +361,72 @@ def test_order_with_a_listed_swap_is_right_and_the_result_says_which_steps_may_s
     ).content.decode()
     assert "✓ Right" in result
     assert "Either order is right for steps 2 and 3." in result
+
+
+SETTINGS_FORM = {"desired_retention": "0.9", "new_per_day": "20", "reviews_per_day": "200",
+                 "leech_threshold": "8", "time_zone": "UTC"}  # fmt: skip
+
+
+def study_until_done(client, answer: dict, rating: str = "4") -> list[str]:
+    """Answer and rate every card the queue shows until it is done; return their slugs."""
+    seen = []
+    for _ in range(20):
+        html = client.get("/study/").content.decode()
+        if "All done for now" in html:
+            return seen
+        fields = form_fields(html)
+        seen.append(Question.objects.get(pk=fields["question"]).slug)
+        response = client.post("/study/answer/", {**fields, **answer})
+        client.post(response["Location"] + "rate/", {"rating": rating})
+    raise AssertionError(f"the queue never ended: {seen}")
+
+
+def test_study_keeps_to_the_banks_the_learner_chose(client, learner):
+    topic = TopicFactory()
+    chosen, other = BankFactory(topic=topic), BankFactory(topic=topic)
+    for position in range(2):
+        QuestionFactory(bank=chosen, position=position, slug=f"mine-{position}")
+        QuestionFactory(bank=other, position=position, slug=f"other-{position}")
+    CardState.objects.create(user=learner, question=QuestionFactory(bank=other, slug="other-due"),
+                             state=2, stability=10, difficulty=5,
+                             due=timezone.now() - timedelta(days=1),
+                             last_review=timezone.now() - timedelta(days=11))  # fmt: skip
+    saved = client.post("/study/settings/", {**SETTINGS_FORM, "banks": [str(chosen.pk)]})
+    assert saved.status_code == 302
+    page = client.get("/study/").content.decode()
+    assert "0 to review" in page and "2 new" in page
+    assert study_until_done(client, {"truth": "true"}) == ["mine-0", "mine-1"]
+
+
+def due_review(user, slug: str, overdue: timedelta) -> CardState:
+    """A review card of a new true/false question, due `overdue` ago."""
+    due = timezone.now() - overdue
+    return CardState.objects.create(user=user, question=QuestionFactory(slug=slug), state=2,
+                                    stability=10, difficulty=5, due=due,
+                                    last_review=due - timedelta(days=10), reps=3)  # fmt: skip
+
+
+def test_due_reviews_come_oldest_due_first(client, learner):
+    due_review(learner, "due-yesterday", timedelta(days=1))
+    due_review(learner, "due-last-week", timedelta(days=7))
+    due_review(learner, "due-just-now", timedelta(minutes=1))
+    assert study_until_done(client, {"truth": "true"}) == [
+        "due-last-week",
+        "due-yesterday",
+        "due-just-now",
+    ]
+
+
+def test_due_reviews_shown_and_served_stop_at_the_daily_limit(client, learner):
+    for day in range(3):
+        due_review(learner, f"due-{day}", timedelta(days=day + 1))
+    client.post("/study/settings/", {**SETTINGS_FORM, "reviews_per_day": "2"})
+    page = client.get("/study/").content.decode()
+    assert "2 to review" in page
+    fields = form_fields(page)
+    response = client.post("/study/answer/", {**fields, "truth": "true"})
+    client.post(response["Location"] + "rate/", {"rating": "4"})
+    assert "1 to review" in client.get("/study/").content.decode()
+    assert len(study_until_done(client, {"truth": "true"})) == 1
+    assert "0 to review" in client.get("/study/").content.decode()
+    assert ReviewLog.objects.count() == 2
