@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from studyapp.banks.models import Question
@@ -124,3 +126,23 @@ def test_drill_keeps_the_first_5000_characters_typed(client, example_content):
     client.force_login(UserFactory(username="candidate"))
     drill_the_short_question(client, "z" * 60_000)
     assert [len(text) for text in Answer.objects.get().response] == [5000]
+
+
+@pytest.mark.django_db
+def test_a_buried_card_failed_in_the_drill_comes_back_today(client, example_content):
+    """Buried in the queue, then drilled and missed: the rating unburies it, so its learning
+    step brings it back in minutes, not tomorrow."""
+    call_command("loadbanks", str(example_content.root), stdout=StringIO())
+    Question.objects.exclude(slug="example-nodeport-field").update(is_retired=True)
+    client.force_login(UserFactory(username="candidate"))
+    with time_machine.travel(datetime(2026, 5, 4, 10, 0, tzinfo=UTC)):
+        client.post("/study/cards/example-nodeport-field/bury/")
+        assert "All done for now" in client.get("/study/").content.decode()
+        reveal = drill_the_short_question(client, "")
+        answer = re.search(r'name="answer" value="(\d+)"', reveal).group(1)
+        client.post("/study/drill/rate/", {"answer": answer})  # no key point covered: Again
+    card = CardState.objects.get()
+    assert card.due < datetime(2026, 5, 4, 10, 15, tzinfo=UTC)
+    with time_machine.travel(card.due + timedelta(seconds=1)):
+        page = client.get("/study/").content.decode()
+    assert "Which field of a Service port fixes the node port?" in page

@@ -10,6 +10,7 @@ from html import unescape
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -430,3 +431,33 @@ def test_due_reviews_shown_and_served_stop_at_the_daily_limit(client, learner):
     assert len(study_until_done(client, {"truth": "true"})) == 1
     assert "0 to review" in client.get("/study/").content.decode()
     assert ReviewLog.objects.count() == 2
+
+
+def test_a_rating_from_a_tab_the_card_moved_on_from_is_refused(client, learner, example):
+    """Tab A shows an answer's rating buttons; tab B buries the card: tab A's rating is stale."""
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    tab_a = answer_current(client, truth="false")  # right: Hard, Good, Easy
+    client.post("/study/cards/example-headless/bury/")  # tab B
+    buried = CardState.objects.get().snapshot()
+    response = client.post(tab_a["Location"] + "rate/", {"rating": "3"}, follow=True)
+    assert response.redirect_chain == [("/study/", 302)]
+    assert "This card changed in another tab or window" in response.content.decode()
+    assert not ReviewLog.objects.exists()
+    assert CardState.objects.get().snapshot() == buried
+    assert client.get(tab_a["Location"])["Location"] == "/study/"  # not offered again
+
+
+def test_a_rating_given_before_an_undo_in_another_tab_is_refused(client, learner, example):
+    """Tab A answers a card again after its Again; tab B undoes that Again: the card is new
+    again, and tab A's answer, graded from the undone state, can no longer be rated."""
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    first = answer_current(client, truth="true")  # wrong: Again only
+    client.post(first["Location"] + "rate/", {"rating": "1"})
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):  # the learning step is over
+        tab_a = answer_current(client, truth="false")
+        assert client.post("/study/undo/").status_code == 302  # tab B
+        response = client.post(tab_a["Location"] + "rate/", {"rating": "3"}, follow=True)
+    assert "This card changed in another tab or window" in response.content.decode()
+    assert not ReviewLog.objects.exists()
+    card = CardState.objects.get()
+    assert (card.state, card.reps, card.last_review) == (CardState.State.NEW, 0, None)
