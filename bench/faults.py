@@ -666,7 +666,8 @@ def report(
     up = moments.get("postgres_up")
     requests = [figures(samples, name, start, end) for name in (ANSWER, RATE, STUDY)]
     failed_attempts = sum(f.errors for f in requests)
-    retry = os.environ.get("DATABASE_CONNECT_RETRY_SECONDS", "5 (the default)")
+    retry = os.environ.get("DATABASE_CONNECT_RETRY_SECONDS")
+    retry = f"{retry} s" if retry is not None else "5 s (the default)"
     lines = [
         f"# Faults under load: {'FAIL' if failed else 'OK'}, {failed_attempts} failed requests",
         "",
@@ -682,7 +683,7 @@ def report(
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "- gunicorn 2 sync workers (deploy/gunicorn.conf.py), DJANGO_ENV=production "
         "(CONN_MAX_AGE 60 with health checks), PostgreSQL on 127.0.0.1 (cluster "
-        f"{CLUSTER}); opening a connection waits up to {retry} s "
+        f"{CLUSTER}); opening a connection waits up to {retry} "
         "(DATABASE_CONNECT_RETRY_SECONDS)",
         "",
         "## Timeline (seconds after the load started)",
