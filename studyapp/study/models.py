@@ -179,6 +179,12 @@ class Answer(models.Model):
         return scheduling.allowed_ratings(is_correct, is_near_miss=self.is_near_miss)
 
     @property
+    def is_current(self) -> bool:
+        """Whether the card is still at the version this answer was given to (reviewed, undone,
+        buried or suspended since, the answer can no longer be rated)."""
+        return self.card.version == self.card_version
+
+    @property
     def can_override(self) -> bool:
         """Whether the learner may still say "I was right": a wrong typed answer whose outcomes
         for the right-answer ratings were kept when it was graded."""

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -254,9 +254,18 @@ def _answer_context(
 def answer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The result of an answer with its rating buttons (until it is rated)."""
     result = get_object_or_404(Answer.objects.select_related("card"), pk=pk, user=request.user)
-    if hasattr(result, "review"):
+    if hasattr(result, "review") or not result.is_current:
         return redirect("study")
     return _render(request, _answer_context(request, result))
+
+
+def _back_to_answer_or_queue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """After a refused action on an answer: back to it while it may still be rated, else to the
+    queue (its card moved on in another tab: reviewed, undone, buried or suspended)."""
+    still_open = Answer.objects.filter(
+        pk=pk, user=request.user, review__isnull=True, card_version=F("card__version")
+    )
+    return redirect("study_answer", pk) if still_open.exists() else redirect("study")
 
 
 @login_required
@@ -267,9 +276,7 @@ def override(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         result = services.override_answer(user=request.user, answer_id=pk)
     except services.StudyError as error:
         messages.error(request, str(error))
-        if Answer.objects.filter(pk=pk, user=request.user, review__isnull=True).exists():
-            return redirect("study_answer", pk)
-        return redirect("study")
+        return _back_to_answer_or_queue(request, pk)
     if is_fragment_request(request):
         return _render(request, _answer_context(request, result))
     return redirect("study_answer", result.pk)
@@ -290,9 +297,7 @@ def rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except services.StudyError as error:
         messages.error(request, str(error))
-        if Answer.objects.filter(pk=pk, user=request.user, review__isnull=True).exists():
-            return redirect("study_answer", pk)
-        return redirect("study")
+        return _back_to_answer_or_queue(request, pk)
     if result.became_leech:
         messages.warning(
             request,
