@@ -51,6 +51,7 @@ LABELS = {
     "anki-normal": "Anki's backend (synchronous=NORMAL, as the app's SQLite)",
     "sqlite": "SQLite",
     "postgresql": "PostgreSQL",
+    "postgresql-async": "PostgreSQL, synchronous_commit=off (not a target: the disk left out)",
 }
 
 sys.path.insert(0, str(BENCH))
@@ -128,6 +129,22 @@ def machine() -> dict[str, str]:
     }
 
 
+def fsync_ms(folder: Path, count: int = 50) -> float:
+    """Return the median milliseconds of an fsync after a 4 KiB write in `folder` (the disk the
+    databases commit to: a commit that waits for the disk waits about this long)."""
+    path = folder / "fsync-probe"
+    times = []
+    with path.open("wb") as handle:
+        for _ in range(count):
+            handle.write(b"x" * 4096)
+            handle.flush()
+            started = time.perf_counter()
+            os.fsync(handle.fileno())
+            times.append(time.perf_counter() - started)
+    path.unlink()
+    return statistics.median(times) * 1000
+
+
 def verdict(value: float, target: float) -> str:
     return "met" if value <= target else "missed"
 
@@ -151,20 +168,27 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="review-loop-"))
     workers: dict[str, AppWorker] = {}
     ankis = {"anki": AnkiLoop(), "anki-normal": AnkiLoop(synchronous="normal")}
+    fsyncs = [fsync_ms(folder)]
+    warm: dict[str, dict] = {}
     try:
         workers["sqlite"] = AppWorker("sqlite", f"sqlite:///{folder / 'review_loop.sqlite3'}")
         print(f"sqlite ready: {workers['sqlite'].info}", flush=True)
         if not options.no_postgres:
             workers["postgresql"] = AppWorker("postgresql", options.database_url)
             print(f"postgresql ready: {workers['postgresql'].info}", flush=True)
-        times: dict[str, list[list[float]]] = {name: [] for name in [*ankis, *workers]}
-        steps: dict[str, list[dict]] = {name: [] for name in workers}
+        for name, worker in workers.items():  # as a worker that has shown every question once
+            warm[name] = worker.ask("warm")
+        runs = {name: (worker, "round") for name, worker in workers.items()}
+        if "postgresql" in workers:
+            runs["postgresql-async"] = (workers["postgresql"], "round-async")
+        times: dict[str, list[list[float]]] = {name: [] for name in [*ankis, *runs]}
+        steps: dict[str, list[dict]] = {name: [] for name in runs}
         loads = []
         for number in range(options.rounds):
             for name, anki in ankis.items():
                 times[name].append(anki.timed_round(options.reviews, options.warmup))
-            for name, worker in workers.items():
-                result = worker.ask("round", options.reviews, options.warmup)
+            for name, (worker, command) in runs.items():
+                result = worker.ask(command, options.reviews, options.warmup)
                 times[name].append(result["times"])
                 steps[name].append(result["steps"])
             loads.append(os.getloadavg()[0])
@@ -183,6 +207,7 @@ def main() -> None:
         for name, anki in ankis.items():
             profiles[name] = {"cumulative": anki.profile(options.profile_reviews), "own": []}
         anki_pragmas = {name: anki.pragmas() for name, anki in ankis.items()}
+        fsyncs.append(fsync_ms(folder))
     finally:
         for worker in workers.values():
             worker.close()
@@ -205,6 +230,8 @@ def main() -> None:
         load=(load_before[0], *loads),
         workers={name: worker.info for name, worker in workers.items()},
         anki_pragmas=anki_pragmas,
+        warm=warm,
+        fsyncs=fsyncs,
         figures=figures,
         step_medians=step_medians,
         counts=counts,
@@ -223,6 +250,8 @@ def write_summary(
     load: tuple[float, ...],
     workers: dict[str, dict],
     anki_pragmas: dict[str, str],
+    warm: dict[str, dict],
+    fsyncs: list[float],
     figures: dict[str, dict],
     step_medians: dict[str, dict],
     counts: dict[str, dict],
@@ -242,7 +271,22 @@ def write_summary(
         + " (on the same machine).",
         "- **Anki's collections**: "
         + "; ".join(f"{LABELS[name]}: {text}" for name, text in anki_pragmas.items())
-        + ". An fsync costs what the disk makes it cost: like for like is the second.",
+        + ". An fsync costs what the disk makes it cost: like for like is the second. An "
+        "fsync after a 4 KiB write took "
+        + " then ".join(f"{value:.2f}" for value in fsyncs)
+        + " ms here (median, at the start and the end of the run): a commit that waits for the "
+        "disk (Anki as shipped, PostgreSQL) waits about that long.",
+        "- **Content cache**: each worker first reads every question into its cache, as a "
+        "process that has shown each once: "
+        + "; ".join(
+            f"{name} {info['questions']} questions, {info['median_ms']:.2f} ms a question (median)"
+            for name, info in warm.items()
+        )
+        + ". A read costs that once per question, process and content version. A `SELECT 1` "
+        "through Django took "
+        + "; ".join(f"{name} {info['select_1_ms']:.3f} ms" for name, info in warm.items())
+        + " (median): the price of a query before any work, PostgreSQL's a round trip to "
+        "a server shared with the rest of the machine's work.",
         f"- **Runs**: {options.rounds} rounds of {options.reviews} reviews after "
         f"{options.warmup} warm-up reviews, the four taking turns; each round a new learner (a "
         f"new collection for Anki) starting new cards of the real content "
@@ -267,6 +311,8 @@ def write_summary(
         ratios = f"{figure['median_ms'] / shipped:.1f} / {figure['median_ms'] / alike:.1f}"
         if name.startswith("anki"):
             target, queries, ratios = "", "–", "–"
+        elif name == "postgresql-async":
+            target, queries = "", f"{counts['postgresql']['per_review']:.1f}"
         else:
             target = f"≤ {TARGETS[name]:g} ms: {verdict(figure['median_ms'], TARGETS[name])}"
             if name == "sqlite":
@@ -297,7 +343,8 @@ def write_summary(
     steps = next(iter(step_medians.values()))
     for step in steps:
         cells = [
-            f"{step_medians[name][step]:.3f} ({counts[name]['steps'][step]:.1f} q)"
+            f"{step_medians[name][step]:.3f} "
+            f"({counts[name.removesuffix('-async')]['steps'][step]:.1f} q)"
             for name in step_medians
         ]
         lines.append(f"| {step} | " + " | ".join(cells) + " |")

@@ -8,7 +8,11 @@ Run by bench/review_loop.py, one process per database. It builds a fresh databas
 again), migrates it and loads content/ with `loadbanks`, then answers commands read from stdin,
 one JSON line each, on stdout:
 
+- `warm`: read every question into the content cache (as a worker that has shown each once),
+  timing each read;
 - `round REVIEWS WARMUP`: a new learner studies WARMUP reviews, then REVIEWS timed ones;
+- `round-async REVIEWS WARMUP`: the same with `synchronous_commit = off` (PostgreSQL): a
+  commit no longer waits for the disk, to tell the disk's part from the app's;
 - `count REVIEWS`: the queries of each step of REVIEWS reviews (a new learner);
 - `profile REVIEWS`: the top cumulative functions of REVIEWS reviews under cProfile;
 - `drop`: drop the PostgreSQL database (nothing for SQLite), then exit.
@@ -130,7 +134,9 @@ class Loop:
             question.pk: [] if question.type == "flashcard" else right_response(question.to_spec())
             for question in questions
         }
-        self.learners = 0
+        from studyapp.accounts.models import User
+
+        self.learners = User.objects.count()  # names go on from there (a kept database)
 
     def new_learner(self) -> object:
         """Return a learner with no history who may start 1,000 new cards today."""
@@ -152,7 +158,7 @@ class Loop:
         clock = time.perf_counter
         marks = [clock()]
         now = timezone.now()
-        settings = selectors.study_settings(user)
+        settings = selectors.study_settings(user, now)
         marks.append(clock())
         today = selectors.today_counts(user, settings, now)
         marks.append(clock())
@@ -160,7 +166,9 @@ class Loop:
         marks.append(clock())
         if question is None:
             raise RuntimeError("the queue is empty: load more content or lower the reviews")
-        question = selectors.question_for_study(question.pk)
+        question = selectors.question_for_study(
+            question.pk, content_version=settings.content_version
+        )
         marks.append(clock())
         answer = services.submit_answer(
             user=user,
@@ -181,6 +189,44 @@ class Loop:
         if steps is not None:
             for index in range(len(STEPS)):
                 steps[index] += marks[index + 1] - marks[index]
+
+    def warm(self) -> dict:
+        """Read every question into the content cache; return the median ms of a read."""
+        from studyapp.banks import catalog
+        from studyapp.banks.models import Question
+
+        version = catalog.content_version()
+        times = []
+        for pk in Question.objects.order_by("pk").values_list("pk", flat=True):
+            started = time.perf_counter()
+            catalog.study_question(pk, version)
+            times.append(time.perf_counter() - started)
+        from django.db import connection
+
+        trips = []
+        with connection.cursor() as cursor:
+            for _ in range(200):
+                started = time.perf_counter()
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+                trips.append(time.perf_counter() - started)
+        return {
+            "questions": len(times),
+            "median_ms": statistics.median(times) * 1000,
+            "select_1_ms": statistics.median(trips) * 1000,
+        }
+
+    def timed_round_async(self, reviews: int, warmup: int) -> dict:
+        """`timed_round` with commits that do not wait for the disk (PostgreSQL only)."""
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+        try:
+            return self.timed_round(reviews, warmup)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
 
     def timed_round(self, reviews: int, warmup: int) -> dict:
         """A new learner: `warmup` reviews, then the seconds of each of `reviews` reviews."""
@@ -240,13 +286,15 @@ class Loop:
 
         mark()
         now = timezone.now()
-        settings = selectors.study_settings(user)
+        settings = selectors.study_settings(user, now)
         mark()
         today = selectors.today_counts(user, settings, now)
         mark()
         question, card = selectors.next_card(user, settings, now, today)
         mark()
-        question = selectors.question_for_study(question.pk)
+        question = selectors.question_for_study(
+            question.pk, content_version=settings.content_version
+        )
         mark()
         answer = services.submit_answer(
             user=user,
@@ -306,8 +354,12 @@ def main() -> None:
     for line in sys.stdin:
         command, *args = line.split()
         numbers = [int(arg) for arg in args]
-        if command == "round":
+        if command == "warm":
+            result = loop.warm()
+        elif command == "round":
             result = loop.timed_round(*numbers)
+        elif command == "round-async":
+            result = loop.timed_round_async(*numbers)
         elif command == "count":
             result = loop.count(*numbers)
         elif command == "profile":
