@@ -192,20 +192,39 @@ def queue_counts(
 ) -> QueueCounts:
     """Return how many cards are due now, split as the queue takes them."""
     today = today or today_counts(user, settings, now)
-    reviewed_today, new_today = today.reviews, today.new
-    due = _available_cards(user, settings, now).filter(due__lte=now)
-    # Each count stops at what today can show (a LIMITed subquery): the work does not grow with
-    # a backlog of thousands of due cards.
-    review_left = max(0, settings.reviews_per_day - reviewed_today)
-    learning = due.filter(state__in=[LEARNING, RELEARNING])[:COUNT_CAP].count()
-    review = due.filter(state=REVIEW)[:review_left].count() if review_left else 0
+    review_left = max(0, settings.reviews_per_day - today.reviews)
+    new_left = max(0, settings.new_per_day - today.new)
+    scope, scope_params = _scope_sql(settings)
+    moment = sql.param(now)
+    due = [user.pk, moment, moment, *scope_params]
+    new = [user.pk, moment, *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _queue_counts_sql(scope),
+            [*due, COUNT_CAP, *due, review_left, *new, new_left],
+        )
+        learning, review, new_count = cursor.fetchone()
     return QueueCounts(
         learning=learning,
         review=review,
-        new=new_available(user, settings, now, new_today),
-        reviewed_today=reviewed_today,
-        new_today=new_today,
+        new=new_count,
+        reviewed_today=today.reviews,
+        new_today=today.new,
         answered_today=today.answers,
+    )
+
+
+@cache
+def _queue_counts_sql(scope: str) -> str:
+    # One query, three counts, each stopping at what today can show (a LIMITed subquery): the
+    # work does not grow with a backlog of thousands of due cards. Plain SQL, as next_card.
+    learning = f"{LEARNING}, {RELEARNING}"
+    return (
+        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 AS one {_due_cards_sql(learning, scope)} "
+        "LIMIT %s) AS l), "
+        f"(SELECT COUNT(*) FROM (SELECT 1 AS one {_due_cards_sql(str(REVIEW), scope)} "
+        "LIMIT %s) AS r), "
+        f"(SELECT COUNT(*) FROM (SELECT 1 AS one {_new_questions_sql(scope)} LIMIT %s) AS n)"
     )
 
 
@@ -251,7 +270,7 @@ def next_card(
     for kind in kinds:
         if kind in ("learning", "review"):
             params += [user.pk, moment, moment, *scope_params]
-        else:
+        else:  # the learner's card of the question (if only shown), then the question's terms
             params += [user.pk, user.pk, moment, *scope_params]
             params += [settings.pk] if kind == "added" else []
     with connection.cursor() as cursor:
@@ -269,46 +288,63 @@ def _next_card_sql(kinds: tuple[str, ...], scope: str, order: str) -> str:
     # One branch per kind of card today may still show, each an index-ordered LIMIT 1: due cards
     # walk the (user, state, due) index, new questions the index of the learner's study order.
     # Every branch runs (a handful of index reads each), the first kind with a row wins.
-    cards, questions = CardState._meta.db_table, Question._meta.db_table
     columns = sql.columns(CardState, "c")
     branches = []
     for rank, kind in enumerate(kinds):
         if kind in ("learning", "review"):
             states = f"{LEARNING}, {RELEARNING}" if kind == "learning" else str(REVIEW)
             branches.append(
-                f'SELECT {rank} AS "rank", c."question_id" AS pick, {columns} '  # noqa: S608
-                f'FROM "{cards}" AS c INNER JOIN "{questions}" AS q ON q."id" = c."question_id" '
-                f'WHERE c."user_id" = %s AND c."state" IN ({states}) AND c."due" <= %s '
-                'AND NOT c."is_suspended" AND NOT q."is_retired" '
-                f'AND (c."buried_until" IS NULL OR c."buried_until" <= %s){scope} '
-                'ORDER BY c."due", c."id" LIMIT 1'
+                f'SELECT {rank} AS "rank", c."question_id" AS pick, {columns} '
+                f'{_due_cards_sql(states, scope)} ORDER BY c."due", c."id" LIMIT 1'
             )
-            continue
-        # A question not started (no card, or one only shown: new, not suspended or buried),
-        # with that card if any. NOT EXISTS, as `_new_questions` says it: an anti-join the
-        # planner walks in index order, stopping at the first question not started.
-        added = ""
-        if kind == "added":
-            through = StudySettings.added_topics.through._meta.db_table
-            added = (
-                f' AND q."topic_id" IN (SELECT "topic_id" FROM "{through}" '  # noqa: S608
-                'WHERE "studysettings_id" = %s)'
+        else:  # a question not started, with the card it may have (only shown)
+            branches.append(
+                f'SELECT {rank} AS "rank", q."id" AS pick, {columns} '
+                f"{_new_questions_sql(scope, added_only=kind == 'added', with_card=True)} "
+                f'ORDER BY q."{order}", q."id" LIMIT 1'
             )
-        branches.append(
-            f'SELECT {rank} AS "rank", q."id" AS pick, {columns} '  # noqa: S608
-            f'FROM "{questions}" AS q INNER JOIN "{Bank._meta.db_table}" AS b '
-            'ON b."id" = q."bank_id" '
-            f'LEFT OUTER JOIN "{cards}" AS c ON c."question_id" = q."id" AND c."user_id" = %s '
-            'WHERE NOT q."is_retired" AND NOT b."is_restricted" '
-            f'AND NOT EXISTS (SELECT 1 FROM "{cards}" AS s WHERE s."question_id" = q."id" '
-            f'AND s."user_id" = %s AND (s."state" > {NEW} OR s."is_suspended" '
-            f'OR s."buried_until" > %s)){scope}{added} '
-            f'ORDER BY q."{order}", q."id" LIMIT 1'
-        )
     union = " UNION ALL ".join(
         f"SELECT * FROM ({branch}) AS k{rank}" for rank, branch in enumerate(branches)
     )
     return f'{union} ORDER BY "rank" LIMIT 1'
+
+
+def _due_cards_sql(states: str, scope: str) -> str:
+    """Return FROM and WHERE of the learner's due cards in these states, as `_available_cards`
+    keeps them (not suspended or buried, question in study and in scope), over `c` and `q`.
+    Parameters: user, now, now, then the scope's."""
+    cards, questions = CardState._meta.db_table, Question._meta.db_table
+    return (
+        f'FROM "{cards}" AS c INNER JOIN "{questions}" AS q ON q."id" = c."question_id" '
+        f'WHERE c."user_id" = %s AND c."state" IN ({states}) AND c."due" <= %s '
+        'AND NOT c."is_suspended" AND NOT q."is_retired" '
+        f'AND (c."buried_until" IS NULL OR c."buried_until" <= %s){scope}'
+    )
+
+
+def _new_questions_sql(scope: str, *, added_only: bool = False, with_card: bool = False) -> str:
+    """Return FROM and WHERE of the questions the learner has not started, as `_new_questions`
+    keeps them, over `q` (and their card `c`, `with_card`). Parameters: user (`with_card`),
+    user, now, the scope's, then the settings (`added_only`).
+
+    NOT EXISTS, as the ORM says it: an anti-join the planner walks in the study order's index,
+    stopping at the first question not started."""
+    cards, questions = CardState._meta.db_table, Question._meta.db_table
+    card = ""
+    if with_card:
+        card = f'LEFT OUTER JOIN "{cards}" AS c ON c."question_id" = q."id" AND c."user_id" = %s '
+    added = ""
+    if added_only:
+        through = _through_sql(StudySettings.added_topics.through, "topic_id")
+        added = f' AND q."topic_id" IN ({through})'
+    return (
+        f'FROM "{questions}" AS q INNER JOIN "{Bank._meta.db_table}" AS b '
+        f'ON b."id" = q."bank_id" {card}'
+        'WHERE NOT q."is_retired" AND NOT b."is_restricted" '
+        f'AND NOT EXISTS (SELECT 1 FROM "{cards}" AS s WHERE s."question_id" = q."id" '
+        f'AND s."user_id" = %s AND (s."state" > {NEW} OR s."is_suspended" '
+        f'OR s."buried_until" > %s)){scope}{added}'
+    )
 
 
 def _scope_sql(settings: StudySettings) -> tuple[str, list]:

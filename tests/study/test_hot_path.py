@@ -203,7 +203,33 @@ def test_the_study_page_reads_no_content_once_its_question_is_cached(django_asse
     client.force_login(learner)
     QuestionFactory()
     client.get("/study/")  # settings created, question cached
-    # session, user, settings with today's counts, next card, then the queue counts (3)
-    with django_assert_num_queries(7):
+    # session, user, settings with today's counts, next card, the queue's counts
+    with django_assert_num_queries(5):
         page = client.get("/study/").content.decode()
     assert "A Service has a stable virtual IP." in page
+
+
+def test_queue_counts_are_one_query_and_stop_at_todays_limits(django_assert_num_queries):
+    user = UserFactory()
+    StudySettings.objects.create(user=user, reviews_per_day=3, new_per_day=2)
+    kept, other = QuestionFactory(), QuestionFactory()
+    in_topic = [QuestionFactory(topic=kept.topic, bank=kept.bank) for _ in range(12)]
+    due = NOW - timedelta(hours=1)
+    for number, question in enumerate(in_topic[:8]):
+        state = 1 if number < 2 else 2  # two learning cards, six reviews due
+        CardState.objects.create(user=user, question=question, state=state, due=due,
+                                 stability=2, difficulty=5, last_review=due)  # fmt: skip
+    CardState.objects.create(user=user, question=in_topic[8], state=2, due=due,
+                             is_suspended=True)  # fmt: skip
+    CardState.objects.create(user=user, question=other, state=2, due=due)  # out of scope
+    settings = selectors.study_settings(user, NOW)
+    settings.topics.set([kept.topic])
+    settings = selectors.study_settings(user, NOW)
+    today = selectors.today_counts(user, settings, NOW)
+    with django_assert_num_queries(1):
+        counts = selectors.queue_counts(user, settings, NOW, today)
+    # Reviews stop at the daily 3 of 6; new: kept and in_topic[9:] not started, 2 a day.
+    assert (counts.learning, counts.review, counts.new) == (2, 3, 2)
+    StudySettings.objects.filter(user=user).update(new_per_day=0, reviews_per_day=0)
+    settings = selectors.study_settings(user, NOW)
+    assert selectors.queue_counts(user, settings, NOW).total == 2  # learning only

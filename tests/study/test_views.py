@@ -311,8 +311,8 @@ def test_study_page_and_answer_post_run_constant_queries(
     make_cards(learner, size)
     client.get("/study/settings/")  # the first visit creates the settings row
     # Session and user first. The page: settings with today's counts, the next card, its
-    # question (three reads, then cached for the content's version), the queue's three counts.
-    with django_assert_max_num_queries(10):
+    # question (three reads, then cached for the content's version), the queue's counts.
+    with django_assert_max_num_queries(8):
         html = client.get("/study/").content.decode()
     # Settings (with the content version: the question is cached), the card, the answer.
     with django_assert_max_num_queries(7):
@@ -332,7 +332,7 @@ def test_study_page_and_answer_post_run_constant_queries(
         )
     answer = Answer.objects.latest("pk")
     # The rating, then the next card's page (its question not cached yet).
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         client.post(f"/study/answers/{answer.pk}/rate/", {"rating": "3"}, headers=htmx)
     assert ReviewLog.objects.count() == 2
 
