@@ -59,4 +59,5 @@ bench: install
 	$(PY) bench/load.py --think-time 2
 	$(PY) bench/load.py
 	$(PY) bench/faults.py
+	$(PY) bench/review_loop.py
 	$(PY) bench/report.py

@@ -16,6 +16,7 @@ PARTS = [
     ("Readiness (a 50-question assessment over 100 members)", "READINESS.md"),
     ("Load (gunicorn, PostgreSQL): the latest runs", "LOAD.md"),
     ("Faults under load", "results/faults.md"),
+    ("The review loop beside Anki's backend (services, no HTTP)", "REVIEW_LOOP.md"),
 ]
 LOAD_RUNS = 2  # make bench runs bench/load.py twice: at reading pace, then flat out
 

@@ -321,6 +321,25 @@ class Question(StoresRenderedHtml):
         )
 
 
+class ContentVersion(models.Model):
+    """What version of the content the database holds: a token that changes, in the same
+    transaction, with every write to the tables study shows and grades from (topics, banks,
+    questions, choices, snippets, and which snippets a question links).
+
+    Database triggers change it (migration 0011_content_version), so no writer can forget it:
+    `loadbanks`, the admin, the Anki import, a fixture, plain SQL. The token is random, never a
+    counter, so a rolled-back write can never give a later, different content the same token.
+    Per-process caches of the content are keyed by it (`banks.catalog`). One row, id 1; with
+    none (a flushed database, or a database without the triggers) nothing is cached.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"content version {self.token}"
+
+
 class Choice(StoresRenderedHtml):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveIntegerField(default=0)

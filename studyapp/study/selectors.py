@@ -1,15 +1,24 @@
-"""Reads for studying: the queue, its counts and the question to show. A fixed number of queries."""
+"""Reads for studying: the queue, its counts and the question to show. A fixed number of queries.
+
+The reads of every review (settings with today's counts, the next card) are plain SQL: the ORM
+takes longer to build them than the database to run them (bench/review_loop.py). The question
+comes from the content cache (`banks.catalog`), keyed by the content version the settings query
+reads.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import NamedTuple
 
-from django.db.models import BooleanField, Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from studyapp.banks.models import Question, Snippet
+from studyapp.banks import catalog
+from studyapp.banks.models import Bank, Question
+from studyapp.core import sql
 
 from .models import CardState, ReviewLog, StudySettings
 from .scheduling import LEARNING, NEW, RELEARNING, REVIEW, day_start
@@ -40,35 +49,70 @@ class QueueCounts:
         return self.learning + self.review + self.new
 
 
-def study_settings(user: object) -> StudySettings:
+def study_settings(user: object, now: datetime | None = None) -> StudySettings:
     """Return the learner's settings, created with the defaults on first use, with
     `limits_topics`, `limits_banks` and `has_added_topics`: whether they limited study to some
     topics or banks, and added topics to their reviews (read with the settings: after changing
-    those, read the settings again)."""
-    settings = (
-        StudySettings.objects.annotate(
-            limits_topics=_has_rows(StudySettings.topics.through),
-            limits_banks=_has_rows(StudySettings.banks.through),
-            has_added_topics=_has_rows(StudySettings.added_topics.through),
-        )
-        .filter(user=user)
-        .first()
-    )
-    if settings is None:
+    those, read the settings again), and `content_version`: the content's version, read in the
+    same query (for `question_for_study`).
+
+    With `now`, the same query counts what the learner did today: `today_counts` for that same
+    `now` then needs no query.
+    """
+    time_zone = _time_zones.get(user.pk, "UTC")
+    since = day_start(now, time_zone) if now is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(_settings_sql(with_today=since is not None), _settings_params(user, since))
+        row = cursor.fetchone()
+    if row is None:
         settings, _ = StudySettings.objects.get_or_create(user=user)
         settings.limits_topics = settings.limits_banks = settings.has_added_topics = False
+        settings.content_version = catalog.content_version()
+        return settings
+    width = len(StudySettings._meta.concrete_fields)
+    settings = sql.instance(StudySettings, row[:width])
+    settings.limits_topics, settings.limits_banks, settings.has_added_topics = (
+        bool(flag) for flag in row[width : width + 3]
+    )
+    settings.content_version = row[width + 3]
+    if len(_time_zones) > 100_000:
+        _time_zones.clear()
+    _time_zones[user.pk] = settings.time_zone
+    if since is not None and settings.time_zone == time_zone:  # the day counted was theirs
+        settings.today = (now, TodayCounts(*row[width + 4 :]))
     return settings
 
 
-def _has_rows(through: type) -> RawSQL:
-    # Plain SQL: an Exists(OuterRef) subquery costs more to build than this whole query takes.
-    table, settings_table = through._meta.db_table, StudySettings._meta.db_table
-    return RawSQL(
-        f'EXISTS (SELECT 1 FROM "{table}" WHERE "{table}"."studysettings_id" = '  # noqa: S608
-        f'"{settings_table}"."id")',
-        [],
-        output_field=BooleanField(),
+# Each learner's time zone as last read in this process: the settings query counts the day that
+# began at 4 a.m. there. A learner read for the first time, or who changed it, costs a second
+# query (in today_counts).
+_time_zones: dict[object, str] = {}
+
+
+@cache
+def _settings_sql(*, with_today: bool) -> str:
+    # The settings row; whether each of its three many-to-many tables has rows for it; the
+    # content version; with_today, the learner's reviews counted since a moment (one index
+    # range), joined as a one-row table.
+    flags = ", ".join(
+        f'EXISTS (SELECT 1 FROM "{through._meta.db_table}" AS m '  # noqa: S608 - no input
+        'WHERE m."studysettings_id" = s."id")'
+        for through in (
+            StudySettings.topics.through,
+            StudySettings.banks.through,
+            StudySettings.added_topics.through,
+        )
     )
+    select = f"SELECT {sql.columns(StudySettings, 's')}, {flags}, {catalog.version_sql()}"
+    table = f'"{StudySettings._meta.db_table}" AS s'
+    if with_today:
+        select += ", t.reviews, t.new, t.answers"
+        table = f"({_TODAY_SQL}) AS t CROSS JOIN {table}"
+    return f'{select} FROM {table} WHERE s."user_id" = %s'
+
+
+def _settings_params(user: object, since: datetime | None) -> list:
+    return [user.pk] if since is None else [user.pk, sql.param(since), user.pk]
 
 
 def _added_topic_ids(settings: StudySettings) -> QuerySet:
@@ -126,17 +170,21 @@ def _new_questions(
 
 def today_counts(user: object, settings: StudySettings, now: datetime) -> TodayCounts:
     """Return what the learner did since their 4 a.m.: reviews of review cards, new cards
-    introduced, and every answer rated."""
-    counts = (
-        ReviewLog.objects.for_user(user)
-        .filter(reviewed_at__gte=day_start(now, settings.time_zone))
-        .aggregate(
-            reviews=Count("pk", filter=Q(state_before=REVIEW)),
-            new=Count("pk", filter=Q(state_before=NEW)),
-            answers=Count("pk"),
-        )
-    )
-    return TodayCounts(counts["reviews"], counts["new"], counts["answers"])
+    introduced, and every answer rated (no query when `study_settings(user, now)` counted them
+    for this very `now`)."""
+    counted = getattr(settings, "today", None)
+    if counted is not None and counted[0] is now:
+        return counted[1]
+    with connection.cursor() as cursor:
+        cursor.execute(_TODAY_SQL, [user.pk, sql.param(day_start(now, settings.time_zone))])
+        return TodayCounts(*cursor.fetchone())
+
+
+_TODAY_SQL = (
+    f'SELECT COUNT(*) FILTER (WHERE r."state_before" = {REVIEW}) AS reviews, '
+    f'COUNT(*) FILTER (WHERE r."state_before" = {NEW}) AS new, COUNT(*) AS answers '
+    f'FROM "{ReviewLog._meta.db_table}" AS r WHERE r."user_id" = %s AND r."reviewed_at" >= %s'
+)
 
 
 def queue_counts(
@@ -144,20 +192,39 @@ def queue_counts(
 ) -> QueueCounts:
     """Return how many cards are due now, split as the queue takes them."""
     today = today or today_counts(user, settings, now)
-    reviewed_today, new_today = today.reviews, today.new
-    due = _available_cards(user, settings, now).filter(due__lte=now)
-    # Each count stops at what today can show (a LIMITed subquery): the work does not grow with
-    # a backlog of thousands of due cards.
-    review_left = max(0, settings.reviews_per_day - reviewed_today)
-    learning = due.filter(state__in=[LEARNING, RELEARNING])[:COUNT_CAP].count()
-    review = due.filter(state=REVIEW)[:review_left].count() if review_left else 0
+    review_left = max(0, settings.reviews_per_day - today.reviews)
+    new_left = max(0, settings.new_per_day - today.new)
+    scope, scope_params = _scope_sql(settings)
+    moment = sql.param(now)
+    due = [user.pk, moment, moment, *scope_params]
+    new = [user.pk, moment, *scope_params]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _queue_counts_sql(scope),
+            [*due, COUNT_CAP, *due, review_left, *new, new_left],
+        )
+        learning, review, new_count = cursor.fetchone()
     return QueueCounts(
         learning=learning,
         review=review,
-        new=new_available(user, settings, now, new_today),
-        reviewed_today=reviewed_today,
-        new_today=new_today,
+        new=new_count,
+        reviewed_today=today.reviews,
+        new_today=today.new,
         answered_today=today.answers,
+    )
+
+
+@cache
+def _queue_counts_sql(scope: str) -> str:
+    # One query, three counts, each stopping at what today can show (a LIMITed subquery): the
+    # work does not grow with a backlog of thousands of due cards. Plain SQL, as next_card.
+    learning = f"{LEARNING}, {RELEARNING}"
+    return (
+        f"SELECT (SELECT COUNT(*) FROM (SELECT 1 AS one {_due_cards_sql(learning, scope)} "
+        "LIMIT %s) AS l), "
+        f"(SELECT COUNT(*) FROM (SELECT 1 AS one {_due_cards_sql(str(REVIEW), scope)} "
+        "LIMIT %s) AS r), "
+        f"(SELECT COUNT(*) FROM (SELECT 1 AS one {_new_questions_sql(scope)} LIMIT %s) AS n)"
     )
 
 
@@ -183,45 +250,153 @@ def next_card(
     Order: due learning and relearning cards, then due review cards (up to the daily review
     limit), then new questions (up to the daily new limit): those of the topics the learner
     added to their reviews first, mixed across topics or topic by topic as they chose.
+
+    One query (the question comes from the content cache, see `question_for_study`).
     """
     today = today or today_counts(user, settings, now)
-    reviewed_today, new_today = today.reviews, today.new
-    due = (
-        _available_cards(user, settings, now)
-        .filter(due__lte=now)
-        .select_related("question__topic", "question__bank")
+    kinds = ["learning"]
+    if today.reviews < settings.reviews_per_day:
+        kinds.append("review")
+    if today.new < settings.new_per_day:
+        kinds += ["added", "new"] if settings.has_added_topics else ["new"]
+    scope, scope_params = _scope_sql(settings)
+    order = (
+        "study_order"
+        if settings.new_card_order == StudySettings.NewCardOrder.TOPIC
+        else ("interleaved_order")
     )
-    # Two LIMIT 1 queries, each walking the (user, state, due) index in due order.
-    card = due.filter(state__in=[LEARNING, RELEARNING]).order_by("due", "pk").first()
-    if card is None and reviewed_today < settings.reviews_per_day:
-        card = due.filter(state=REVIEW).order_by("due", "pk").first()
-    if card is not None:
-        return card.question, card
-    if new_today >= settings.new_per_day:
+    moment = sql.param(now)
+    params: list = []
+    for kind in kinds:
+        if kind in ("learning", "review"):
+            params += [user.pk, moment, moment, *scope_params]
+        else:  # the learner's card of the question (if only shown), then the question's terms
+            params += [user.pk, user.pk, moment, *scope_params]
+            params += [settings.pk] if kind == "added" else []
+    with connection.cursor() as cursor:
+        cursor.execute(_next_card_sql(tuple(kinds), scope, order), params)
+        row = cursor.fetchone()
+    if row is None:
         return None, None
-    question = None
-    if settings.has_added_topics:
-        added = _new_questions(user, settings, now, added_only=True)
-        question = added.select_related("topic", "bank").first()
-    if question is None:
-        question = _new_questions(user, settings, now).select_related("topic", "bank").first()
-    if question is None:
-        return None, None
-    card = CardState.objects.filter(user=user, question=question).first()
-    return question, card
+    card = sql.instance(CardState, row[2:]) if row[2] is not None else None
+    content_version = getattr(settings, "content_version", None)
+    return question_for_study(row[1], content_version=content_version), card
 
 
-def question_for_study(question_pk: int, *, with_snippets: bool = True) -> Question:
-    """Return a question with what grading and display need (choices, topic, and the snippets'
-    links for the result page)."""
-    related: list = ["choices"]
-    if with_snippets:
-        related.append(Prefetch("snippets", Snippet.objects.only("slug", "title")))
+@cache
+def _next_card_sql(kinds: tuple[str, ...], scope: str, order: str) -> str:
+    # One branch per kind of card today may still show, each an index-ordered LIMIT 1: due cards
+    # walk the (user, state, due) index, new questions the index of the learner's study order.
+    # Every branch runs (a handful of index reads each), the first kind with a row wins.
+    columns = sql.columns(CardState, "c")
+    branches = []
+    for rank, kind in enumerate(kinds):
+        if kind in ("learning", "review"):
+            states = f"{LEARNING}, {RELEARNING}" if kind == "learning" else str(REVIEW)
+            branches.append(
+                f'SELECT {rank} AS "rank", c."question_id" AS pick, {columns} '
+                f'{_due_cards_sql(states, scope)} ORDER BY c."due", c."id" LIMIT 1'
+            )
+        else:  # a question not started, with the card it may have (only shown)
+            branches.append(
+                f'SELECT {rank} AS "rank", q."id" AS pick, {columns} '
+                f"{_new_questions_sql(scope, added_only=kind == 'added', with_card=True)} "
+                f'ORDER BY q."{order}", q."id" LIMIT 1'
+            )
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({branch}) AS k{rank}" for rank, branch in enumerate(branches)
+    )
+    return f'{union} ORDER BY "rank" LIMIT 1'
+
+
+def _due_cards_sql(states: str, scope: str) -> str:
+    """Return FROM and WHERE of the learner's due cards in these states, as `_available_cards`
+    keeps them (not suspended or buried, question in study and in scope), over `c` and `q`.
+    Parameters: user, now, now, then the scope's."""
+    cards, questions = CardState._meta.db_table, Question._meta.db_table
     return (
-        Question.objects.select_related("topic", "bank")
-        .prefetch_related(*related)
-        .get(pk=question_pk)
+        f'FROM "{cards}" AS c INNER JOIN "{questions}" AS q ON q."id" = c."question_id" '
+        f'WHERE c."user_id" = %s AND c."state" IN ({states}) AND c."due" <= %s '
+        'AND NOT c."is_suspended" AND NOT q."is_retired" '
+        f'AND (c."buried_until" IS NULL OR c."buried_until" <= %s){scope}'
     )
+
+
+def _new_questions_sql(scope: str, *, added_only: bool = False, with_card: bool = False) -> str:
+    """Return FROM and WHERE of the questions the learner has not started, as `_new_questions`
+    keeps them, over `q` (and their card `c`, `with_card`). Parameters: user (`with_card`),
+    user, now, the scope's, then the settings (`added_only`).
+
+    NOT EXISTS, as the ORM says it: an anti-join the planner walks in the study order's index,
+    stopping at the first question not started."""
+    cards, questions = CardState._meta.db_table, Question._meta.db_table
+    card = ""
+    if with_card:
+        card = f'LEFT OUTER JOIN "{cards}" AS c ON c."question_id" = q."id" AND c."user_id" = %s '
+    added = ""
+    if added_only:
+        through = _through_sql(StudySettings.added_topics.through, "topic_id")
+        added = f' AND q."topic_id" IN ({through})'
+    return (
+        f'FROM "{questions}" AS q INNER JOIN "{Bank._meta.db_table}" AS b '
+        f'ON b."id" = q."bank_id" {card}'
+        'WHERE NOT q."is_retired" AND NOT b."is_restricted" '
+        f'AND NOT EXISTS (SELECT 1 FROM "{cards}" AS s WHERE s."question_id" = q."id" '
+        f'AND s."user_id" = %s AND (s."state" > {NEW} OR s."is_suspended" '
+        f'OR s."buried_until" > %s)){scope}{added}'
+    )
+
+
+def _scope_sql(settings: StudySettings) -> tuple[str, list]:
+    """Return the conditions `_scoped` adds, in plain SQL over the question `q`, and their
+    parameters."""
+    conditions, params = "", []
+    if settings.limits_topics:
+        topics = _through_sql(StudySettings.topics.through, "topic_id")
+        if settings.has_added_topics:
+            added = _through_sql(StudySettings.added_topics.through, "topic_id")
+            conditions += f' AND (q."topic_id" IN ({topics}) OR q."topic_id" IN ({added}))'
+            params += [settings.pk, settings.pk]
+        else:
+            conditions += f' AND q."topic_id" IN ({topics})'
+            params.append(settings.pk)
+    if settings.limits_banks:
+        banks = _through_sql(StudySettings.banks.through, "bank_id")
+        conditions += f' AND q."bank_id" IN ({banks})'
+        params.append(settings.pk)
+    return conditions, params
+
+
+def _through_sql(through: type, column: str) -> str:
+    table = through._meta.db_table
+    return f'SELECT "{column}" FROM "{table}" WHERE "studysettings_id" = %s'  # noqa: S608
+
+
+def card_of(user: object, question_pk: int) -> CardState | None:
+    """Return the learner's card of a question, if they have one. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CARD_OF_SQL, [user.pk, question_pk])
+        row = cursor.fetchone()
+    return sql.instance(CardState, row) if row is not None else None
+
+
+_CARD_OF_SQL = (
+    f'SELECT {sql.columns(CardState, "c")} FROM "{CardState._meta.db_table}" AS c '
+    'WHERE c."user_id" = %s AND c."question_id" = %s'
+)
+
+
+def question_for_study(
+    question_pk: int, *, with_snippets: bool = True, content_version: str | None = None
+) -> Question:
+    """Return a question with what grading and display need (choices, topic, bank, and the
+    snippets' links for the result page) from the content cache: no query when it was read at
+    `content_version` (the settings' `content_version`), one for the version when none is given.
+    The question may be shared with other requests: never change it. `with_snippets` is kept
+    for callers (the snippets always come). Raises Question.DoesNotExist."""
+    if content_version is None:
+        content_version = catalog.content_version()
+    return catalog.study_question(question_pk, content_version)
 
 
 def next_learning_due(user: object, settings: StudySettings, now: datetime) -> datetime | None:

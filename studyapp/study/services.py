@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
+from studyapp.banks import catalog
 from studyapp.banks.grading import grade, unanswered_reason
 from studyapp.banks.models import Question, Topic
+from studyapp.core import sql
 
-from . import scheduling, summaries
+from . import scheduling, selectors, summaries
 from .models import Answer, CardState, ReviewLog, StudySettings
 from .scheduling import Memory
 
@@ -22,6 +26,23 @@ OVERRIDABLE_TYPES = (Question.Type.SHORT, Question.Type.CLOZE)
 STALE_MESSAGE = (
     "This card changed in another tab or window (reviewed, undone, buried or suspended there): "
     "here is where it stands now."
+)
+
+
+# What a rating changes in a card (the fields of a Memory, and the flags it may set).
+CARD_CHANGES = (
+    "state",
+    "step",
+    "stability",
+    "difficulty",
+    "due",
+    "last_review",
+    "reps",
+    "lapses",
+    "buried_until",
+    "is_leech",
+    "is_suspended",
+    "version",
 )
 
 
@@ -42,9 +63,14 @@ class RatingResult:
 
 def scheduler_for(settings: StudySettings):  # noqa: ANN201 - an fsrs.Scheduler
     """Return the learner's scheduler (their retention and, if fitted, their parameters)."""
-    return scheduling.build_scheduler(
-        desired_retention=settings.desired_retention, parameters=settings.parameters
-    )
+    parameters = tuple(settings.parameters) if settings.parameters else None
+    return _scheduler(settings.desired_retention, parameters)
+
+
+@lru_cache(maxsize=256)
+def _scheduler(desired_retention: float, parameters: tuple[float, ...] | None):  # noqa: ANN202
+    # A scheduler holds nothing but its settings: one per retention and parameters is enough.
+    return scheduling.build_scheduler(desired_retention=desired_retention, parameters=parameters)
 
 
 def memory_of(card: CardState) -> Memory:
@@ -92,25 +118,20 @@ def submit_answer(
     anything is written. Answering the same card version again (double click, resent POST, a
     second tab) returns the first answer unchanged.
     """
-    spec = question.to_spec()
+    spec = catalog.grading_spec(question)
     if not self_graded:
         reason = unanswered_reason(spec, response)
         if reason:
             raise NotGradedError(reason)
-    if question.bank.is_restricted:
+    card = selectors.card_of(user, question.pk)
+    if question.bank.is_restricted and (card is None or (card.due > now and not card.reps)):
         # Assessment questions come to a learner only through an assessment: a card it queued
         # (due once the answers may be shown) or one reviewed before. Never made here.
-        card = CardState.objects.filter(user=user, question=question).first()
-        if card is None or (card.due > now and not card.reps):
-            raise StudyError(
-                "This question is kept for assessments: it comes to your reviews once an "
-                "assessment has asked it and its answers may be shown."
-            )
-    else:
-        card, _ = CardState.objects.get_or_create(
-            user=user, question=question, defaults={"due": now, "state": CardState.State.NEW}
+        raise StudyError(
+            "This question is kept for assessments: it comes to your reviews once an "
+            "assessment has asked it and its answers may be shown."
         )
-    if card_version != card.version:
+    if card is not None and card_version != card.version:
         existing = Answer.objects.filter(card=card, card_version=card_version).first()
         if existing is not None:
             return existing
@@ -125,24 +146,52 @@ def submit_answer(
     ratings = scheduling.allowed_ratings(is_correct, is_near_miss=is_near_miss)
     if is_correct is False and question.type in OVERRIDABLE_TYPES:
         ratings = scheduling.allowed_ratings(None)  # Again now; Hard to Easy after an override
-    outcomes = scheduling.preview(scheduler_for(settings), card.pk, memory_of(card), ratings, now)
+    answer = Answer(
+        user=user,
+        card=card,
+        card_version=card_version,
+        response=response,
+        is_correct=is_correct,
+        is_near_miss=is_near_miss,
+        score=score,
+        feedback=feedback,
+        duration_ms=max(0, min(duration_ms, 3_600_000)),
+        created_at=now,
+    )
     try:
-        with transaction.atomic():
-            return Answer.objects.create(
-                user=user,
-                card=card,
-                card_version=card_version,
-                response=response,
-                is_correct=is_correct,
-                is_near_miss=is_near_miss,
-                score=score,
-                feedback=feedback,
-                duration_ms=max(0, min(duration_ms, 3_600_000)),
-                outcomes={str(rating): memory.to_json() for rating, memory in outcomes.items()},
-                created_at=now,
+        if card is not None:
+            answer.outcomes = _outcomes(settings, card, ratings, now)
+            # One INSERT, atomic on its own; in a caller's transaction, a savepoint, so a
+            # conflict leaves that transaction usable.
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                return sql.insert(answer)
+        if card_version != 0:
+            raise StudyError(
+                "This card changed in another tab or window; here is where it stands now."
             )
-    except IntegrityError:  # this version was answered already: keep the first answer
-        return Answer.objects.get(card=card, card_version=card_version)
+        with transaction.atomic():  # the card of a question never studied, then the answer
+            answer.card = sql.insert(
+                CardState(user=user, question=question, due=now, state=CardState.State.NEW)
+            )
+            answer.outcomes = _outcomes(settings, answer.card, ratings, now)
+            return sql.insert(answer)
+    except IntegrityError:
+        # The same card or answer written at the same moment (double click, a second tab):
+        # nothing of ours was kept; the first answer to this version is the answer.
+        existing = Answer.objects.filter(
+            card__user=user, card__question=question, card_version=card_version
+        ).first()
+        if existing is None:
+            raise StudyError(
+                "This card changed in another tab or window; here is where it stands now."
+            ) from None
+        return existing
+
+
+def _outcomes(settings: StudySettings, card: CardState, ratings: list[int], now: datetime) -> dict:
+    """Return the card state each rating gives, as the answer keeps them (JSON)."""
+    outcomes = scheduling.preview(scheduler_for(settings), card.pk, memory_of(card), ratings, now)
+    return {str(rating): memory.to_json() for rating, memory in outcomes.items()}
 
 
 def override_answer(*, user: object, answer_id: int) -> Answer:
@@ -180,19 +229,18 @@ def rate_answer(
     with transaction.atomic():
         # The answer and its card, locked together: a second rating of the same answer (double
         # click, two tabs) waits here, then finds the first one's review.
-        answer = (
-            Answer.objects.select_related("card")
-            .filter(pk=answer_id, user=user)
-            .select_for_update(of=("self", "card"))
-            .first()
-        )
+        answer, reviewed = _answer_to_rate(answer_id, user)
         if answer is None:
             raise StudyError("That answer does not exist.")
-        existing = ReviewLog.objects.filter(answer=answer).first()
-        if existing is not None:
-            return RatingResult(existing, False, already_recorded=True)
+        if reviewed:
+            return RatingResult(ReviewLog.objects.get(answer=answer), False, already_recorded=True)
         card = answer.card
         if card.version != answer.card_version:
+            # Rated meanwhile? The review joined above is as the query began, before the lock
+            # was ours: look again.
+            existing = ReviewLog.objects.filter(answer=answer).first()
+            if existing is not None:
+                return RatingResult(existing, False, already_recorded=True)
             raise StudyError(STALE_MESSAGE)
         outcome = answer.outcomes.get(str(rating))
         if outcome is None or rating not in answer.ratings:
@@ -212,25 +260,57 @@ def rate_answer(
             card.is_leech = True
             card.is_suspended = True
         card.version += 1
-        card.save()
-        review = ReviewLog.objects.create(
-            user=user,
-            card=card,
-            answer=answer,
-            rating=rating,
-            state_before=state_before,
-            reviewed_at=now,
-            duration_ms=answer.duration_ms,
-            is_correct=(
-                True
-                if answer.is_overridden
-                else (answer.is_correct if answer.is_correct is not None else rating > 1)
-            ),
-            is_overridden=answer.is_overridden,
-            card_before=before,
+        sql.update(card, CARD_CHANGES)
+        review = sql.insert(
+            ReviewLog(
+                user=user,
+                card=card,
+                answer=answer,
+                rating=rating,
+                state_before=state_before,
+                reviewed_at=now,
+                duration_ms=answer.duration_ms,
+                is_correct=(
+                    True
+                    if answer.is_overridden
+                    else (answer.is_correct if answer.is_correct is not None else rating > 1)
+                ),
+                is_overridden=answer.is_overridden,
+                card_before=before,
+            )
         )
         summaries.add_review(review, settings.time_zone)
     return RatingResult(review, became_leech, already_recorded=False)
+
+
+def _answer_to_rate(answer_id: int, user: object) -> tuple[Answer | None, bool]:
+    """Return the learner's answer with its card, both locked until the transaction ends, and
+    whether it has a review (as the query began). None when it is not theirs. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_answer_to_rate_sql(connection.features.has_select_for_update_of), [
+            answer_id, user.pk
+        ])  # fmt: skip
+        row = cursor.fetchone()
+    if row is None:
+        return None, False
+    width = len(Answer._meta.concrete_fields)
+    answer = sql.instance(Answer, row[:width])
+    answer.card = sql.instance(CardState, row[width:-1])
+    return answer, row[-1] is not None
+
+
+@cache
+def _answer_to_rate_sql(lock: bool) -> str:
+    # Plain SQL: the ORM takes longer to build this join than the database to run it. The
+    # answer and its card are locked together (PostgreSQL; SQLite's writer holds the whole
+    # database from BEGIN IMMEDIATE); the review is only looked at.
+    return (
+        f'SELECT {sql.columns(Answer, "a")}, {sql.columns(CardState, "c")}, r."id" '
+        f'FROM "{Answer._meta.db_table}" AS a '
+        f'INNER JOIN "{CardState._meta.db_table}" AS c ON c."id" = a."card_id" '
+        f'LEFT OUTER JOIN "{ReviewLog._meta.db_table}" AS r ON r."answer_id" = a."id" '
+        'WHERE a."id" = %s AND a."user_id" = %s' + (" FOR UPDATE OF a, c" if lock else "")
+    )
 
 
 def undo_last_review(*, user: object) -> ReviewLog | None:

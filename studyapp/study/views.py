@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -120,7 +120,7 @@ def _render(request: HtmxHttpRequest, context: dict, status: int = 200) -> Templ
 
 def _study_context(request: HtmxHttpRequest, settings: StudySettings | None = None) -> dict:
     now = timezone.now()
-    settings = settings or selectors.study_settings(request.user)
+    settings = settings or selectors.study_settings(request.user, now)
     today = selectors.today_counts(request.user, settings, now)
     question, card = selectors.next_card(request.user, settings, now, today)
     counts = selectors.queue_counts(request.user, settings, now, today)
@@ -129,7 +129,6 @@ def _study_context(request: HtmxHttpRequest, settings: StudySettings | None = No
         context["next_due"] = selectors.next_learning_due(request.user, settings, now)
         context["learning_steps"] = today.answers - today.new - today.reviews
         return context
-    prefetch_related_objects([question], "choices")  # topic and bank came with it
     version = card.version if card else 0
     context.update(
         _question_context(question, version, _study_order(request.user.pk, question, version))
@@ -156,8 +155,11 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
     question_pk, version = request.POST.get("question", ""), request.POST.get("version", "")
     if not (re.fullmatch(r"[0-9]{1,18}", question_pk) and re.fullmatch(r"[0-9]{1,9}", version)):
         return HttpResponseBadRequest("The form is missing the question or its version.")
+    settings = selectors.study_settings(request.user)
     try:
-        question = selectors.question_for_study(int(question_pk))
+        question = selectors.question_for_study(
+            int(question_pk), content_version=settings.content_version
+        )
     except Question.DoesNotExist:
         question = None
     if question is None or question.is_retired:
@@ -173,7 +175,6 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
         request.POST,
         choice_order=order,
     )
-    settings = selectors.study_settings(request.user)
     now = timezone.now()
     try:
         result = services.submit_answer(

@@ -1,0 +1,102 @@
+"""Questions as study shows and grades them, cached per process and keyed by the content version.
+
+Between two loads the content does not change, so a study request should not read it again: the
+question with its topic, bank, choices and snippets is read once per process and kept, with its
+grading spec, for as long as the content version (`ContentVersion`, changed by database triggers
+in the transaction of every content write) stays the same. A request reads the version with the
+learner's own rows (the study selectors fold it into the settings query) and asks for the
+question at that version: a write, committed, gives a new version, so no request after it can
+see the old question.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Prefetch
+
+from .format import QuestionSpec
+from .models import ContentVersion, Question, Snippet
+
+# Questions kept per process at most (the real content holds about 500): past it the cache
+# starts again, so a catalog of a million questions costs reads, never memory.
+MAX_QUESTIONS = 5000
+
+
+@dataclass
+class _Cache:
+    version: str | None = None
+    questions: dict[int, Question] = field(default_factory=dict)
+
+
+_cache = _Cache()
+_lock = threading.Lock()
+
+
+def version_sql() -> str:
+    """Return a scalar subquery giving the content version (NULL when there is none), for a
+    query that reads it beside other rows."""
+    table = ContentVersion._meta.db_table
+    return f'(SELECT "token" FROM "{table}" WHERE "id" = 1)'  # noqa: S608 - no input
+
+
+def content_version() -> str | None:
+    """Return the content version now (one query), or None when the database keeps none."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {version_sql()}")
+        return cursor.fetchone()[0]
+
+
+def _load(pk: int) -> Question:
+    return (
+        Question.objects.select_related("topic", "bank")
+        .prefetch_related("choices", Prefetch("snippets", Snippet.objects.only("slug", "title")))
+        .get(pk=pk)
+    )
+
+
+def _current(version: str) -> _Cache:
+    """Return the cache of `version`, started afresh when the version moved on (or it is full)."""
+    global _cache
+    cache = _cache
+    if cache.version != version or len(cache.questions) >= MAX_QUESTIONS:
+        with _lock:
+            if _cache.version != version or len(_cache.questions) >= MAX_QUESTIONS:
+                _cache = _Cache(version=version)
+            cache = _cache
+    return cache
+
+
+def study_question(pk: int, version: str | None) -> Question:
+    """Return the question with its topic, bank, choices and snippets (slug and title), from
+    this process's cache when `version` is the content version it was read at.
+
+    `version` must have been read in the same request (see `content_version`); None reads the
+    question from the database every time. Raises Question.DoesNotExist. The question returned
+    may be shared by other requests: read it, never change it.
+    """
+    if version is None:
+        return _load(pk)
+    cache = _current(version)
+    question = cache.questions.get(pk)
+    if question is None:
+        question = _load(pk)
+        question._grading_spec = question.to_spec()  # no query: all it reads came with it
+        cache.questions[pk] = question
+    return question
+
+
+def grading_spec(question: Question) -> QuestionSpec:
+    """Return the question's spec (what the graders read): worked out once for a cached
+    question, every time for any other."""
+    spec = getattr(question, "_grading_spec", None)
+    return spec if spec is not None else question.to_spec()
+
+
+def clear() -> None:
+    """Forget every cached question (the next request reads them again)."""
+    global _cache
+    with _lock:
+        _cache = _Cache()

@@ -1,0 +1,82 @@
+"""Plain SQL helpers: rows become the instances the ORM would give, writes are the ORM's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from studyapp.core import sql
+from studyapp.study.models import Answer, CardState, StudySettings
+from tests.factories import QuestionFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 5, 4, 10, 0, 0, 123456, tzinfo=UTC)
+
+
+def values(obj):
+    return [getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields]
+
+
+def row_of(model, pk):
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'SELECT {sql.columns(model, "t")} FROM "{table}" AS t WHERE t."id" = %s', [pk]
+        )
+        return cursor.fetchone()
+
+
+def test_a_row_becomes_the_instance_the_orm_reads():
+    user = UserFactory()
+    card = CardState.objects.create(user=user, question=QuestionFactory(), state=2, step=None,
+                                    stability=3.5, difficulty=6.25, due=NOW, last_review=NOW,
+                                    buried_until=None, is_suspended=True)  # fmt: skip
+    answer = Answer.objects.create(user=user, card=card, card_version=3, response=["0", "2"],
+                                   is_correct=None, outcomes={"3": {"due": "x"}}, created_at=NOW)  # fmt: skip
+    settings = StudySettings.objects.create(user=user, parameters=[0.25] * 21,
+                                            interview_date=NOW.date(), optimized_at=NOW)  # fmt: skip
+    for model, pk in ((CardState, card.pk), (Answer, answer.pk), (StudySettings, settings.pk)):
+        made = sql.instance(model, row_of(model, pk))
+        assert values(made) == values(model.objects.get(pk=pk))
+        assert not made._state.adding and made._state.db == "default"
+    made = sql.instance(CardState, row_of(CardState, card.pk))
+    assert made.due == NOW and made.due.tzinfo is not None and made.is_suspended is True
+
+
+def test_insert_writes_every_field_and_sets_the_primary_key():
+    user, question = UserFactory(), QuestionFactory()
+    card = sql.insert(CardState(user=user, question=question, due=NOW, state=1, step=0))
+    assert card.pk and not card._state.adding
+    assert values(CardState.objects.get(pk=card.pk)) == values(card)
+    answer = sql.insert(Answer(user=user, card=card, card_version=0, response=["yes"],
+                               is_correct=True, outcomes={"3": {"a": 1}}, created_at=NOW))  # fmt: skip
+    stored = Answer.objects.get(pk=answer.pk)
+    assert stored.outcomes == {"3": {"a": 1}} and stored.response == ["yes"]
+    assert stored.is_near_miss is False and stored.created_at == NOW
+
+
+def test_insert_raises_on_a_conflict_and_leaves_the_row():
+    user, question = UserFactory(), QuestionFactory()
+    first = sql.insert(CardState(user=user, question=question, due=NOW))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.insert(CardState(user=user, question=question, due=NOW))
+    assert list(CardState.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_update_writes_only_the_fields_named():
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    CardState.objects.filter(pk=card.pk).update(lapses=7)  # changed elsewhere meanwhile
+    card.state, card.version, card.reps = 2, 4, 9
+    sql.update(card, ["state", "version"])
+    stored = CardState.objects.get(pk=card.pk)
+    assert (stored.state, stored.version, stored.reps, stored.lapses) == (2, 4, 0, 7)
+
+
+def test_param_turns_a_datetime_into_what_the_orm_stores():
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute('SELECT "id" FROM "study_cardstate" WHERE "due" = %s', [sql.param(NOW)])
+        assert cursor.fetchone() == (card.pk,)
+    assert sql.param(7) == 7
