@@ -59,4 +59,6 @@ bench: install
 	$(PY) bench/load.py --think-time 2
 	$(PY) bench/load.py
 	$(PY) bench/faults.py
+	$(PY) bench/hostile.py
+	$(PY) bench/markdown_worst.py
 	$(PY) bench/report.py

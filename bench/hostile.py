@@ -626,14 +626,15 @@ def report(
         "",
         "## Memory",
         "",
-        "| | peak resident (VmHWM) per worker | largest |",
-        "|---|---|---:|",
+        "| | peak resident (VmHWM) per worker | largest | master + workers, Pss peak |",
+        "|---|---|---:|---:|",
         f"| after the clean phase | {_peaks(clean.peaks_kib)} | "
-        f"{_mib(max(clean.peaks_kib.values(), default=0))} |",
+        f"{_mib(max(clean.peaks_kib.values(), default=0))} | {_mib(_pss_peak(watch, clean))} |",
         f"| after the hostile phase | {_peaks(hostile_phase.peaks_kib)} | "
-        f"{_mib(max(hostile_phase.peaks_kib.values(), default=0))} |",
+        f"{_mib(max(hostile_phase.peaks_kib.values(), default=0))} | "
+        f"{_mib(_pss_peak(watch, hostile_phase))} |",
         f"| the whole run, new learner included | {_peaks(watch.peak_kib)} | "
-        f"{_mib(summary['peak_kib'])} |",
+        f"{_mib(summary['peak_kib'])} | {_mib(pss_peak)} |",
         "",
         f"The master's peak resident memory: {_mib(watch.master_peak_kib)}. Workers are forked "
         "from it after the app is loaded (preload_app), so each worker's resident figure counts "
@@ -701,6 +702,12 @@ def _healthz_failures(watch: Watch, clean: Phase, hostile_phase: Phase) -> list[
         + ".",
         "",
     ]
+
+
+def _pss_peak(watch: Watch, phase: Phase) -> int:
+    """Return the highest Pss of master and workers while a phase ran, logins included (KiB)."""
+    begun = phase.data["phases"]["start"]
+    return max((kib for t, kib in watch.pss_total_kib if begun <= t <= phase.end), default=0)
 
 
 def _peaks(peaks: dict[int, int]) -> str:

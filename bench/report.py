@@ -16,6 +16,8 @@ PARTS = [
     ("Readiness (a 50-question assessment over 100 members)", "READINESS.md"),
     ("Load (gunicorn, PostgreSQL): the latest runs", "LOAD.md"),
     ("Faults under load", "results/faults.md"),
+    ("Hostile requests under load", "HOSTILE.md"),
+    ("Markdown at its worst", "MARKDOWN.md"),
 ]
 LOAD_RUNS = 2  # make bench runs bench/load.py twice: at reading pace, then flat out
 
