@@ -1,13 +1,14 @@
 """The hostile requests of bench/hostile.py, sent over HTTP as a browser would send them.
 
-- a YAML alias bomb (about 400 bytes, 9 levels of 9 aliases: 387 million values once expanded)
+- a YAML alias bomb (448 bytes, 9 levels of 9 aliases: 387 million values once expanded)
   answered to a YAML exercise by a learner, two at once;
 - a lead saving an assessment's instructions at their length cap, filled with the costliest
   markdown of bench/markdown_cases.py (a different case each time), then opening its preview;
 - the issue's 30,000 `[` saved as the same instructions, which the form must refuse.
 
-Each returns an `Outcome`: what was sent, the status, the time, and whether the app answered as
-it should. Never imported by the app.
+The pages holding the forms are read once; the forms are then posted again and again, as an
+attacker would. Each request returns an `Outcome`: what was sent, the status, the time, and
+whether the app answered as it should. Never imported by the app.
 """
 
 from __future__ import annotations
