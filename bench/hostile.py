@@ -24,7 +24,9 @@ checked as bench/faults.py checks it. The checks:
 no worker killed (the worker PIDs are the first ones, or were recycled by max_requests, said so
 in the log; no "WORKER TIMEOUT" and no signal in the log), /healthz always 200, p99 of the
 answer POST in the hostile phase within 2x of the clean phase, every hostile request answered as
-it should, and nothing acknowledged lost (each acknowledged answer stored exactly once). Writes
+it should, every bomb graded in under a second of a worker's time (gunicorn's request time in
+its access log: on a busy machine the client's time also counts waiting for a worker), and
+nothing acknowledged lost (each acknowledged answer stored exactly once). Writes
 bench/HOSTILE.md (and bench/results/hostile.md), exits 1 on any failed check. The database
 (default kubeprep_hostile_bench) is dropped at the end unless --keep. Never imported by the app.
 """
@@ -49,6 +51,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from faults import Check, check_database, new_learner_answers, server_errors  # noqa: E402
 from hostile_requests import (  # noqa: E402
+    AGENT,
     ALIAS_BOMB,
     Browser,
     Outcome,
@@ -87,6 +90,10 @@ from load import (  # noqa: E402 - the bench folder must be on the path first
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kubeprep_hostile_bench"
 P99_RATIO = 2.0
+BOMB_WORKER_MS = 1000  # issue 15: a hostile answer is graded "in well under a second"
+# gunicorn's access log, with each request's time in the worker (not its wait for a worker).
+ACCESS_FORMAT = 'access %(M)s %(s)s "%(r)s" "%(a)s"'
+ACCESS_LINE = re.compile(r'^access (\d+) (\d{3}) "(\S+) (\S+) [^"]*" "([^"]*)"')
 HEALTHZ_TIMEOUT = 3.0  # seconds: the timeoutSeconds of the Deployment's probes
 
 
@@ -245,6 +252,26 @@ def worker_events(log_path: Path) -> dict[str, list[str]]:
     return found
 
 
+def worker_times(log_path: Path) -> dict[str, list[float]]:
+    """Return the milliseconds each kind of hostile request spent in a worker (access log)."""
+    times: dict[str, list[float]] = {}
+    for line in log_path.read_text(errors="replace").splitlines():
+        match = ACCESS_LINE.match(line)
+        if not match or match.group(5) != AGENT:
+            continue
+        ms, status, method, path = int(match.group(1)), match.group(2), *match.group(3, 4)
+        if method == "POST" and path == "/study/answer/":
+            kind = "YAML alias bomb answered"
+        elif method == "POST" and path.endswith("/manage/"):
+            kind = "instructions at the cap saved" if status == "302" else "30,000 `[` saved"
+        elif method == "GET" and path.endswith("/preview/"):
+            kind = "preview opened"
+        else:
+            continue  # the pages read once, before the rounds
+        times.setdefault(kind, []).append(ms)
+    return times
+
+
 # --- The run -----------------------------------------------------------------------------------
 
 
@@ -344,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         learners = prepared.learners[: 2 * args.users]
         sessions = dict(zip(sorted(learners), log_in_directly(learners), strict=True))
         machine = machine_description()
-        server = Gunicorn(prepared.env, prepared.port, run_dir / "gunicorn.log")
+        server_env = {**prepared.env, "GUNICORN_CMD_ARGS": f"--access-logformat '{ACCESS_FORMAT}'"}
+        server = Gunicorn(server_env, prepared.port, run_dir / "gunicorn.log")
         server.start()
         master = server.process.pid
         first_workers = server.worker_pids()
@@ -479,6 +507,8 @@ def judge(
     ratio = p99["hostile"] / p99["clean"] if p99["clean"] else float("inf")
     outcomes = hostile.outcomes if hostile else []
     wrong = [o for o in outcomes if not o.ok]
+    in_worker = worker_times(server.log_path)
+    bombs = in_worker.get("YAML alias bomb answered", [])
     stored = Assessment.objects.get(pk=setup.assessment_id).instructions
     peak_kib = max(watch.peak_kib.values(), default=0)
     summary = {
@@ -489,6 +519,7 @@ def judge(
         "events": events,
         "peak_kib": peak_kib,
         "stored instructions": len(stored),
+        "worker ms": in_worker,
     }
     checks = [
         Check(
@@ -515,8 +546,14 @@ def judge(
             f"{p99['hostile']:.0f} ms vs {p99['clean']:.0f} ms: x{ratio:.2f}",
         ),
         Check(
-            "every hostile request answered as it should (bombs refused in < 1 s, the cap "
-            "saved and previewed, 30,000 `[` refused)",
+            f"every alias bomb graded in under {BOMB_WORKER_MS / 1000:g} s of a worker's time "
+            "(gunicorn's request time)",
+            bool(bombs) and max(bombs) < BOMB_WORKER_MS,
+            f"{len(bombs)} bombs, at most {max(bombs, default=0):.0f} ms in a worker",
+        ),
+        Check(
+            "every hostile request answered as it should (bombs refused, the cap saved and "
+            "previewed, 30,000 `[` refused)",
             bool(outcomes) and not wrong and not (hostile and hostile.problems),
             f"{len(outcomes)} requests, {len(wrong)} not as expected"
             + (f": {wrong[0].kind} {wrong[0].detail}" if wrong else "")
@@ -603,18 +640,24 @@ def report(
         "",
         f"## Hostile requests ({len(outcomes)}, a round every {args.every:g} s)",
         "",
-        "| request | n | as expected | statuses | p50 ms | max ms | example |",
+        "Times in ms: as the client saw them (queueing for a worker included), and in the "
+        "worker (gunicorn's request time, from its access log).",
+        "",
+        "| request | n | as expected | statuses | client p50 / max | worker p50 / max | example |",
         "|---|---:|---:|---|---:|---:|---|",
     ]
     for kind, items in kinds.items():
         times = sorted(o.ms for o in items)
+        worker = sorted(summary["worker ms"].get(kind, []))
         statuses = ", ".join(
             f"{status} × {sum(1 for o in items if o.status == status)}"
             for status in sorted({o.status for o in items})
         )
         lines.append(
             f"| {kind} | {len(items)} | {sum(o.ok for o in items)} | {statuses} | "
-            f"{times[len(times) // 2]:.0f} | {times[-1]:.0f} | {items[-1].detail} |"
+            f"{times[len(times) // 2]:.0f} / {times[-1]:.0f} | "
+            + (f"{worker[len(worker) // 2]:.0f} / {worker[-1]:.0f}" if worker else "n/a")
+            + f" | {items[-1].detail} |"
         )
     if hostile and hostile.problems:
         lines += ["", *[f"- {problem}" for problem in hostile.problems[:5]]]

@@ -35,6 +35,8 @@ ALIAS_BOMB = "\n".join(
     + [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
 )
 BRACKETS = "[" * 30_000  # the issue's input
+# The User-Agent of every hostile request: gunicorn's access log tells them apart by it.
+AGENT = "kubeprep-hostile-bench"
 
 
 @dataclass
@@ -73,6 +75,7 @@ class Browser:
         """Return the status, the body and the milliseconds of a GET (or a POST of `fields`)."""
         data = urlencode(fields).encode() if fields is not None else None
         request = urllib.request.Request(self.base_url + path, data=data)
+        request.add_header("User-Agent", AGENT)
         if data is not None:
             request.add_header("Content-Type", FORM_TYPE)
         if htmx:
@@ -224,7 +227,7 @@ def yaml_bomb(browser: Browser, form: list[tuple[str, str]], question_id: int) -
         started,
         ms,
         status,
-        status == 200 and refused and ms < 1000,
+        status == 200 and refused,
         f"refused: {message}" if refused else f"not refused: {html[:120]!r}",
     )
 
