@@ -92,8 +92,8 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kubeprep_hostile_bench"
 P99_RATIO = 2.0
 BOMB_WORKER_MS = 1000  # issue 15: a hostile answer is graded "in well under a second"
 # gunicorn's access log, with each request's time in the worker (not its wait for a worker).
-ACCESS_FORMAT = 'access %(M)s %(s)s "%(r)s" "%(a)s"'
-ACCESS_LINE = re.compile(r'^access (\d+) (\d{3}) "(\S+) (\S+) [^"]*" "([^"]*)"')
+ACCESS_FORMAT = 'access %(t)s %(M)s %(s)s "%(r)s" "%(a)s"'
+ACCESS_LINE = re.compile(r'^access \[([^\]]+)\] (\d+) (\d{3}) "(\S+) (\S+) [^"]*" "([^"]*)"')
 HEALTHZ_TIMEOUT = 3.0  # seconds: the timeoutSeconds of the Deployment's probes
 
 
@@ -252,24 +252,68 @@ def worker_events(log_path: Path) -> dict[str, list[str]]:
     return found
 
 
-def worker_times(log_path: Path) -> dict[str, list[float]]:
-    """Return the milliseconds each kind of hostile request spent in a worker (access log)."""
-    times: dict[str, list[float]] = {}
+@dataclass(frozen=True)
+class Served:
+    """One request in gunicorn's access log."""
+
+    ended: float  # time.time(), to the second
+    ms: int  # in the worker
+    status: str
+    method: str
+    path: str
+    agent: str
+
+
+def served(log_path: Path) -> list[Served]:
+    """Return the requests of gunicorn's access log."""
+    found = []
     for line in log_path.read_text(errors="replace").splitlines():
         match = ACCESS_LINE.match(line)
-        if not match or match.group(5) != AGENT:
-            continue
-        ms, status, method, path = int(match.group(1)), match.group(2), *match.group(3, 4)
-        if method == "POST" and path == "/study/answer/":
-            kind = "YAML alias bomb answered"
-        elif method == "POST" and path.endswith("/manage/"):
-            kind = "instructions at the cap saved" if status == "302" else "30,000 `[` saved"
-        elif method == "GET" and path.endswith("/preview/"):
-            kind = "preview opened"
-        else:
-            continue  # the pages read once, before the rounds
-        times.setdefault(kind, []).append(ms)
+        if match:
+            moment = datetime.strptime(match.group(1), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+            found.append(Served(moment, int(match.group(2)), *match.group(3, 4, 5, 6)))
+    return found
+
+
+def hostile_kind(request: Served) -> str | None:
+    """Return which hostile request a logged one was (None: not one, or a page read once)."""
+    if request.agent != AGENT:
+        return None
+    if request.method == "POST" and request.path == "/study/answer/":
+        return "YAML alias bomb answered"
+    if request.method == "POST" and request.path.endswith("/manage/"):
+        return "instructions at the cap saved" if request.status == "302" else "30,000 `[` saved"
+    if request.method == "GET" and request.path.endswith("/preview/"):
+        return "preview opened"
+    return None
+
+
+def worker_times(requests: list[Served]) -> dict[str, list[float]]:
+    """Return the milliseconds each kind of hostile request spent in a worker."""
+    times: dict[str, list[float]] = {}
+    for request in requests:
+        kind = hostile_kind(request)
+        if kind:
+            times.setdefault(kind, []).append(request.ms)
     return times
+
+
+def phase_work(requests: list[Served], phase: Phase, workers: int) -> dict[str, float]:
+    """Return how busy the workers were in a phase's measured window, the hostile requests'
+    share, and the normal answers' time in a worker."""
+    inside = [r for r in requests if phase.start <= r.ended <= phase.end + 1]
+    answers = sorted(
+        r.ms
+        for r in inside
+        if r.agent != AGENT and (r.method, r.path) == ("POST", "/study/answer/")
+    )
+    seconds = max(phase.end - phase.start, 1e-9)
+    return {
+        "busy": sum(r.ms for r in inside) / 1000 / (workers * seconds),
+        "hostile": sum(r.ms for r in inside if r.agent == AGENT) / 1000 / (workers * seconds),
+        "answer p50": percentile(answers, 0.5),
+        "answer p99": percentile(answers, 0.99),
+    }
 
 
 # --- The run -----------------------------------------------------------------------------------
@@ -507,8 +551,17 @@ def judge(
     ratio = p99["hostile"] / p99["clean"] if p99["clean"] else float("inf")
     outcomes = hostile.outcomes if hostile else []
     wrong = [o for o in outcomes if not o.ok]
-    in_worker = worker_times(server.log_path)
+    requests = served(server.log_path)
+    in_worker = worker_times(requests)
     bombs = in_worker.get("YAML alias bomb answered", [])
+    work = {
+        phase.name: phase_work(requests, phase, server.workers) for phase in (clean, hostile_phase)
+    }
+    worker_ratio = (
+        work["hostile"]["answer p99"] / work["clean"]["answer p99"]
+        if work["clean"]["answer p99"]
+        else float("inf")
+    )
     stored = Assessment.objects.get(pk=setup.assessment_id).instructions
     peak_kib = max(watch.peak_kib.values(), default=0)
     summary = {
@@ -520,6 +573,7 @@ def judge(
         "peak_kib": peak_kib,
         "stored instructions": len(stored),
         "worker ms": in_worker,
+        "work": work,
     }
     checks = [
         Check(
@@ -544,6 +598,13 @@ def judge(
             f"answer POST p99, hostile phase within {P99_RATIO:g}x of the clean phase",
             ratio <= P99_RATIO,
             f"{p99['hostile']:.0f} ms vs {p99['clean']:.0f} ms: x{ratio:.2f}",
+        ),
+        Check(
+            f"answer POST p99 in a worker (its own time, no queueing), hostile phase within "
+            f"{P99_RATIO:g}x of the clean phase",
+            worker_ratio <= P99_RATIO,
+            f"{work['hostile']['answer p99']:.0f} ms vs {work['clean']['answer p99']:.0f} ms: "
+            f"x{worker_ratio:.2f}",
         ),
         Check(
             f"every alias bomb graded in under {BOMB_WORKER_MS / 1000:g} s of a worker's time "
@@ -632,6 +693,21 @@ def report(
         "workers | PostgreSQL | locust | other work |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[_health_row(phase, watch) for phase in (clean, hostile_phase)],
+        "",
+        "What the workers did in each measured window (gunicorn's access log: each request's "
+        "time in a worker, so without the wait for one):",
+        "",
+        "| phase | workers busy | of which hostile requests | answer POST in a worker, "
+        "p50 / p99 ms |",
+        "|---|---:|---:|---:|",
+        *[
+            f"| {name} | {w['busy']:.0%} | {w['hostile']:.0%} | {w['answer p50']:.0f} / "
+            f"{w['answer p99']:.0f} |"
+            for name, w in summary["work"].items()
+        ],
+        "",
+        "A client's time is its wait for a free worker plus the worker's time: when the hostile "
+        "requests make the workers busier, answers wait longer even if each is served as fast.",
         "",
         *_healthz_failures(watch, clean, hostile_phase),
         f"CPU in cores of {machine['nproc']}, the mean over each phase; other work is the "
