@@ -9,8 +9,8 @@ production settings) on PostgreSQL, all on this machine. While they study:
 - at --kill-worker-at seconds (after the load starts) one gunicorn worker gets SIGKILL; the
   master starts another;
 - at --restart-postgres-at seconds PostgreSQL restarts (`pg_ctlcluster --skip-systemctl-redirect
-  VERSION main restart`, which disconnects every client of the server), and the script waits
-  until it accepts connections again.
+  VERSION CLUSTER restart`, `--cluster`, main by default, which disconnects every client of the
+  server), and the script waits until it accepts connections again.
 
 A learner retries a failed request as a browser user would, by submitting the same form again
 (for up to 90 s), and records every answer and rating acknowledged by a 200 response. Afterwards,
@@ -80,17 +80,20 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kubeprep_faults"
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
+CLUSTER = "main"  # --cluster: the Debian cluster restarted (the one --database-url points at)
+
+
 def cluster_version() -> str:
-    """Return the version folder of the local cluster (/etc/postgresql/VERSION/main)."""
-    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir() if (p / "main").is_dir())
+    """Return the version folder of the local cluster (/etc/postgresql/VERSION/CLUSTER)."""
+    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir() if (p / CLUSTER).is_dir())
     if not versions:
-        raise SystemExit("No PostgreSQL cluster under /etc/postgresql.")
+        raise SystemExit(f"No PostgreSQL cluster {CLUSTER!r} under /etc/postgresql.")
     return versions[-1]
 
 
 def pg_ctlcluster(action: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster_version(), "main", action],
+        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster_version(), CLUSTER, action],
         capture_output=True,
         text=True,
         timeout=120,
@@ -510,6 +513,7 @@ def server_errors(log_path: Path, limit: int = 8) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global CLUSTER  # noqa: PLW0603 - read by pg_ctlcluster, set once from --cluster
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20, help="simulated learners (20)")
     parser.add_argument("--duration", type=float, default=90, help="seconds of load (90)")
@@ -522,8 +526,15 @@ def main(argv: list[str] | None = None) -> int:
         default=0,
         help="wait up to this many seconds for other databases to have no clients (0)",
     )
+    parser.add_argument(
+        "--cluster",
+        default=CLUSTER,
+        help="the Debian PostgreSQL cluster to restart, the one --database-url points at (main); "
+        "a cluster of its own (pg_createcluster) leaves other users of the machine's server alone",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args(argv)
+    CLUSTER = args.cluster
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup on a kill
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -653,8 +664,16 @@ def report(
     kill = moments.get("worker_killed")
     restart = moments.get("postgres_restart")
     up = moments.get("postgres_up")
+    requests = [figures(samples, name, start, end) for name in (ANSWER, RATE, STUDY)]
+    failed_attempts = sum(f.errors for f in requests)
+    retry = os.environ.get("DATABASE_CONNECT_RETRY_SECONDS")
+    retry = f"{retry} s" if retry is not None else "5 s (the default)"
     lines = [
-        f"# Faults under load: {'FAIL' if failed else 'OK'}",
+        f"# Faults under load: {'FAIL' if failed else 'OK'}, {failed_attempts} failed requests",
+        "",
+        f"OK or FAIL is the checks below (no acknowledged answer or rating lost or stored twice); "
+        f"{failed_attempts} of {sum(f.count for f in requests):,} answer, rating and study "
+        "requests failed (a 5xx or no response) and were submitted again by their learner.",
         "",
         f"Command: `.venv/bin/python bench/faults.py --users {args.users} --duration "
         f"{args.duration:.0f} --kill-worker-at {args.kill_worker_at:.0f} "
@@ -663,7 +682,9 @@ def report(
         *[f"- {name}: {value}" for name, value in machine.items()],
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "- gunicorn 2 sync workers (deploy/gunicorn.conf.py), DJANGO_ENV=production "
-        "(CONN_MAX_AGE 60 with health checks), PostgreSQL on 127.0.0.1",
+        "(CONN_MAX_AGE 60 with health checks), PostgreSQL on 127.0.0.1 (cluster "
+        f"{CLUSTER}); opening a connection waits up to {retry} "
+        "(DATABASE_CONNECT_RETRY_SECONDS)",
         "",
         "## Timeline (seconds after the load started)",
         "",
@@ -701,8 +722,7 @@ def report(
         "| request | n | failed attempts | req/s | p50 ms | p95 ms | p99 ms | max ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name in (ANSWER, RATE, STUDY):
-        f = figures(samples, name, start, end)
+    for name, f in zip((ANSWER, RATE, STUDY), requests, strict=True):
         lines.append(
             f"| {name} | {f.count:,} | {f.errors} | {f.per_second:.1f} | {f.p50:.1f} | "
             f"{f.p95:.1f} | {f.p99:.1f} | {f.maximum:.1f} |"

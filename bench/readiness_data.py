@@ -58,6 +58,7 @@ def team_with_members(
     """Create a team of `members` members with histories, and its open 50-question assessment."""
     from studyapp.accounts.models import Membership, Team, User
     from studyapp.assessments.models import Assessment, AssessmentItem
+    from studyapp.study import summaries
     from studyapp.study.models import Answer, CardState, ReviewLog
 
     team = Team.objects.create(name=name)
@@ -105,4 +106,5 @@ def team_with_members(
         )  # fmt: skip
         review_logs += len(times)
         cards_made += len(cards)
+    summaries.rebuild([user.pk for user in users])  # the days of the reviews written in bulk
     return BenchTeam(team, assessment, list(users), review_logs, cards_made)

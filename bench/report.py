@@ -26,7 +26,8 @@ def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     postgres = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False)
     return (
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n"
+        f"- gathered: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (each section below is the latest "
+        "run of its benchmark, with that run's own date and code: they may differ)\n"
         f"- machine: {os.cpu_count()} cores, {memory:.1f} GiB memory, {platform.machine()}, "
         f"Python {platform.python_version()}, {postgres.stdout.strip() or 'psql not found'}\n"
     )

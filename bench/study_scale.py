@@ -76,6 +76,7 @@ NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3  # CardState.State
 MIN_REVIEWS = {LEARNING: 2, REVIEW: 3, RELEARNING: 4}
 STEER = 32  # started cards over which a running total off its target is brought back
 HISTORY_PHASE = "answers + review logs (INSERT SELECT)"
+SUMMARY_PHASE = "daily review summaries (summaries.rebuild)"
 TARGET_RATIO = 2.0  # issue 7: latency at 1M card states at most twice that at 1k (medians)
 
 PROMPT = (
@@ -247,7 +248,13 @@ def _tables() -> dict[str, str]:
     from django.contrib.sessions.models import Session
 
     from studyapp.banks.models import Bank, Question, Topic
-    from studyapp.study.models import Answer, CardState, ReviewLog, StudySettings
+    from studyapp.study.models import (
+        Answer,
+        CardState,
+        DailyReviewSummary,
+        ReviewLog,
+        StudySettings,
+    )
 
     models = {
         "user": get_user_model(),
@@ -258,19 +265,50 @@ def _tables() -> dict[str, str]:
         "card": CardState,
         "answer": Answer,
         "review": ReviewLog,
+        "summary": DailyReviewSummary,
         "session": Session,
     }
     return {key: model._meta.db_table for key, model in models.items()}
 
 
 def _copy(cursor: psycopg.Cursor, table: str, columns: list[str], rows: Iterator[tuple]) -> int:
-    """COPY rows into a table; return how many."""
+    """COPY rows into a table; return how many. Columns the rows leave out that need a value
+    (added by a later migration) get their model's default."""
+    missing, defaults = _model_defaults(cursor, table, columns)
     count = 0
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+    with cursor.copy(f"COPY {table} ({', '.join(columns + missing)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row(row + defaults)
             count += 1
     return count
+
+
+def _model_defaults(
+    cursor: psycopg.Cursor, table: str, columns: list[str]
+) -> tuple[list[str], tuple]:
+    """Return the table's NOT NULL columns without a database default that `columns` leaves
+    out, and the model's default for each: the rows written here then fit a newer schema."""
+    import json
+
+    from django.apps import apps
+    from django.db.models import JSONField
+
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND table_name = %s AND is_nullable = 'NO' AND column_default IS NULL "
+        "AND is_identity = 'NO'",
+        [table],
+    )
+    missing = [name for (name,) in cursor.fetchall() if name not in columns]
+    if not missing:
+        return [], ()
+    model = next(model for model in apps.get_models() if model._meta.db_table == table)
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    defaults = []
+    for name in missing:
+        value = fields[name].get_default()
+        defaults.append(json.dumps(value) if isinstance(fields[name], JSONField) else value)
+    return missing, tuple(defaults)
 
 
 def _topic_of(bank: int) -> int:
@@ -656,6 +694,17 @@ def generate(layout: Layout, seed: int) -> Generated:
 
         phase(HISTORY_PHASE, history_tables)
 
+        def daily_summaries() -> int:
+            # The app's own rebuild, as after a bulk import: what rating keeps, day by day.
+            from django.db import transaction
+
+            from studyapp.study import summaries
+
+            with transaction.atomic():
+                return summaries.rebuild()
+
+        phase(SUMMARY_PHASE, daily_summaries)
+
         def sequences() -> None:
             for key, table in tables.items():
                 if key == "session":
@@ -692,6 +741,8 @@ def generate(layout: Layout, seed: int) -> Generated:
         reviews, last_year, first = cursor.fetchone()
         result.learner_history = {"reviews": reviews, "last 365 days": last_year}
         result.learner_history["days of history"] = (now - first).days if first else 0
+        cursor.execute(f"SELECT count(*) FROM {tables['summary']} WHERE user_id = 1")
+        result.learner_history["daily summaries"] = cursor.fetchone()[0]
         if with_study_order:
             _check_study_order(cursor, tables)
     return result
@@ -911,9 +962,16 @@ def _explain(label: str, sql: str) -> Plan:
     return Plan(label, sql, text)
 
 
-def measure(generated: Generated, *, warmup: int, iterations: int, budget: float) -> Run:
+def measure(
+    generated: Generated,
+    *,
+    warmup: int,
+    iterations: int,
+    budget: float,
+    only_progress: bool = False,
+) -> Run:
     """Time next-card selection for the measured learner and a newcomer, then the learner's
-    progress page, then answering."""
+    progress page, then answering; with `only_progress`, the progress page alone."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -933,7 +991,7 @@ def measure(generated: Generated, *, warmup: int, iterations: int, budget: float
     htmx = {"HX-Request": "true"}
     timed = {"warmup": warmup, "iterations": iterations, "budget": budget}
 
-    for who, user in (("learner", learner), ("newcomer", newcomer)):
+    for who, user in () if only_progress else (("learner", learner), ("newcomer", newcomer)):
         settings = selectors.study_settings(user)
         parts: dict[str, list[float]] = {"today_counts": [], "next_card": [], "queue_counts": []}
 
@@ -991,6 +1049,9 @@ def measure(generated: Generated, *, warmup: int, iterations: int, budget: float
     ]
     for number, sql in enumerate(own_queries, start=1):
         run.plans.append(_explain(f"learner: GET /progress/ query {number}", sql))
+    if only_progress:
+        run.load.append(os.getloadavg()[0])
+        return run
 
     # Answer + rating, the htmx way the browser does it: each rating returns the next card.
     client = Client()
@@ -1449,6 +1510,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--summary", type=Path, default=SUMMARY_PATH, help="summary, rewritten at the end"
     )
     parser.add_argument("--keep", action="store_true", help="do not drop the database at the end")
+    parser.add_argument(
+        "--only-progress",
+        action="store_true",
+        help="measure the progress page alone (no next card, no answering)",
+    )
     return parser.parse_args(argv)
 
 
@@ -1499,6 +1565,7 @@ def main(argv: list[str] | None = None) -> int:
                         warmup=args.warmup,
                         iterations=args.iterations,
                         budget=args.budget,
+                        only_progress=args.only_progress,
                     )
                 )
                 args.output.write_text(report(runs, skipped, facts, options))

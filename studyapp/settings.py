@@ -114,6 +114,13 @@ SQLITE_OPTIONS = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+# PostgreSQL: Django's backend, except that opening a connection (always before the request's
+# first query) waits up to this long for a server that is restarting (studyapp/core/postgresql).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "studyapp.core.postgresql"
+    DATABASES["default"]["CONNECT_RETRY_SECONDS"] = float(
+        os.environ.get("DATABASE_CONNECT_RETRY_SECONDS", "5")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Request bodies a worker will read: the largest real one is an attempt submitted whole (50

@@ -105,3 +105,20 @@ def other_lead():
     from tests.factories import MembershipFactory, UserFactory
 
     return MembershipFactory(user=UserFactory(username="other-lead"), role="lead").user
+
+
+# Stored HTML: pages never render markdown --------------------------------------------------------
+
+
+@pytest.fixture
+def no_markdown_rendering(monkeypatch):
+    """Make rendering markdown fail: render_markdown and render_inline call `is_hostile`, then
+    Python-Markdown (`_convert`) or `_plain`, for every non-blank text within the caps. A page
+    that renders markdown while serving a request errors."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("markdown rendered while serving a request")
+
+    monkeypatch.setattr("studyapp.core.markdown.is_hostile", refuse)
+    monkeypatch.setattr("studyapp.core.markdown._plain", refuse)
+    monkeypatch.setattr("studyapp.core.markdown._convert", refuse)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from studyapp.study import scheduling
+from studyapp.study import scheduling, summaries
 from studyapp.study.models import Answer, CardState, ReviewLog
 
 VERSIONS = itertools.count(1000)
@@ -38,6 +38,7 @@ def log_reviews(user, card, times, *, rating=scheduling.GOOD, state_before=sched
                   reviewed_at=t, duration_ms=duration_ms, card_before={})
         for answer, t in zip(answers, times, strict=True)
     )  # fmt: skip
+    summaries.rebuild([user.pk])  # written in bulk, as an import does: its days counted again
 
 
 def first_try(user, question, *, right: bool, at: datetime, stability: float = 3.0):

@@ -29,7 +29,7 @@ from studyapp.accounts.services import create_invite, create_team
 from studyapp.banks.format import QuestionSpec, cloze_deletions
 from studyapp.banks.models import Question, Topic
 from studyapp.study import scheduling
-from studyapp.study.models import Answer, CardState, ReviewLog, StudySettings
+from studyapp.study.models import Answer, CardState, DailyReviewSummary, ReviewLog, StudySettings
 from studyapp.study.selectors import study_settings
 from studyapp.study.services import memory_of, rate_answer, scheduler_for, submit_answer
 
@@ -59,7 +59,7 @@ ASSESSMENT_TYPES = {"single": 3, "multi": 1, "truefalse": 2, "short": 1, "order"
 # The demo's models, in the order they are written (each refers only to those before it).
 MODELS: tuple[type[models.Model], ...] = (
     User, Team, Membership, Invite, StudySettings, Assessment, AssessmentItem, Attempt,
-    AttemptQuestion, CardState, Answer, ReviewLog,
+    AttemptQuestion, CardState, Answer, ReviewLog, DailyReviewSummary,
 )  # fmt: skip
 
 
@@ -365,6 +365,7 @@ def _demo_objects() -> list[models.Model]:
         CardState: cards,
         Answer: Answer.objects.filter(card__in=cards),
         ReviewLog: ReviewLog.objects.filter(card__in=cards),
+        DailyReviewSummary: DailyReviewSummary.objects.filter(user__in=users),
     }
     return [row for model in MODELS for row in by_model[model].order_by("pk")]
 
@@ -461,7 +462,9 @@ def _moved(text: str, delta: timedelta) -> str:
 def _shift(instance: models.Model, delta: timedelta) -> None:
     for field in instance._meta.concrete_fields:
         value = getattr(instance, field.attname)
-        if isinstance(field, models.DateTimeField) and value is not None:
+        # Dates and datetimes alike: the daily review summaries' days move with their reviews
+        # (by whole days, in UTC, the demo learners' time zone).
+        if isinstance(field, models.DateField) and value is not None:
             setattr(instance, field.attname, value + delta)
         elif isinstance(field, models.JSONField) and isinstance(value, dict):
             setattr(instance, field.attname, _shift_json(value, delta))

@@ -2,7 +2,8 @@
 
 `shown_question` holds only what a member may see while answering: texts, choices in their
 shown order and what was saved, never which choice is right. `revealed_answer` holds the right
-answers and explanations; views build it only when the assessment's policy allows.
+answers and explanations; views build it only when the assessment's policy allows. Texts come
+as they are, and as the stored HTML the pages print (`…_html`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass
 
 from django.utils.text import Truncator
 
-from studyapp.banks.format import CLOZE_RE, QuestionSpec, cloze_deletions
+from studyapp.banks.format import QuestionSpec, cloze_deletions
 from studyapp.banks.models import Question
-from studyapp.core.markdown import markdown_plain
+from studyapp.banks.rendering import ChoiceHtml, QuestionHtml
+from studyapp.core.markdown import html_text
 
 from .answering import field_prefix
 
@@ -30,6 +32,7 @@ class ShownChoice:
     value: int
     text: str
     is_chosen: bool
+    text_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class ShownItem:
     display_index: int
     text: str
     rank: int
+    text_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class ShownQuestion:
     items: tuple[ShownItem, ...] = ()
     cloze_values: tuple[str, ...] = ()
     is_answered: bool = False
+    prompt_html: str = ""
+    cloze_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,8 @@ class RevealedChoice:
     is_correct: bool
     is_chosen: bool
     why: str
+    text_html: str = ""
+    why_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,9 @@ class RevealedAnswer:
     typo_tolerance: bool = True
     dash_underscore: bool = False
     is_regraded: bool = False
+    explanation_html: str = ""
+    right_order_html: tuple[str, ...] = ()
+    given_order_html: tuple[str, ...] = ()
 
     @property
     def is_partly_right(self) -> bool:
@@ -101,6 +112,7 @@ class RevealedAnswer:
 def shown_question(
     *,
     spec: QuestionSpec,
+    html: QuestionHtml,
     position: int,
     topic_title: str,
     choice_order: Sequence[int],
@@ -117,13 +129,17 @@ def shown_question(
         "type_label": TYPE_LABELS.get(spec.type, spec.type),
         "topic_title": topic_title,
         "prompt": spec.prompt,
+        "prompt_html": html.prompt,
+        "cloze_html": html.cloze,
         "difficulty": spec.difficulty,
         "is_answered": bool(response),
     }
     if spec.type in ("single", "multi"):
         order = list(choice_order) or list(range(len(spec.choices)))
         choices = tuple(
-            ShownChoice(position, spec.choices[index].text, str(index) in given)
+            ShownChoice(
+                position, spec.choices[index].text, str(index) in given, _choice(html, index).text
+            )
             for position, index in enumerate(order)
             if 0 <= index < len(spec.choices)
         )
@@ -145,7 +161,7 @@ def shown_question(
         # As the member left them, if they were saved; else as first shown.
         arranged = saved if sorted(saved) == sorted(order) else order
         items = tuple(
-            ShownItem(order.index(original), spec.items[original], rank)
+            ShownItem(order.index(original), spec.items[original], rank, _item(html, original))
             for rank, original in enumerate(arranged, start=1)
         )
         return ShownQuestion(**common, items=items)
@@ -155,6 +171,7 @@ def shown_question(
 def revealed_answer(
     *,
     spec: QuestionSpec,
+    html: QuestionHtml,
     choice_order: Sequence[int],
     response: Sequence,
     is_correct: bool | None,
@@ -170,6 +187,7 @@ def revealed_answer(
         "is_correct": is_correct,
         "feedback": tuple(feedback),
         "explanation": spec.explanation,
+        "explanation_html": html.explanation,
         "question_slug": question_slug,
         "topic_slug": topic_slug,
         "given": given[0] if given else "",
@@ -186,6 +204,8 @@ def revealed_answer(
                 spec.choices[index].is_correct,
                 str(index) in given,
                 spec.choices[index].why,
+                _choice(html, index).text,
+                _choice(html, index).why,
             )
             for index in order
             if 0 <= index < len(spec.choices)
@@ -196,12 +216,18 @@ def revealed_answer(
     if spec.type == "short":
         return RevealedAnswer(**common, accepted=spec.answers)
     if spec.type == "order":
-        given_order = tuple(
-            spec.items[int(value)]
+        given_indexes = [
+            int(value)
             for value in given
             if re.fullmatch(r"[0-9]{1,4}", str(value)) and int(value) < len(spec.items)
+        ]
+        return RevealedAnswer(
+            **common,
+            right_order=spec.items,
+            given_order=tuple(spec.items[index] for index in given_indexes),
+            right_order_html=tuple(_item(html, index) for index in range(len(spec.items))),
+            given_order_html=tuple(_item(html, index) for index in given_indexes),
         )
-        return RevealedAnswer(**common, right_order=spec.items, given_order=given_order)
     if spec.type == "cloze":
         return RevealedAnswer(**common, cloze_given=tuple(given))
     if spec.type == "yaml":
@@ -209,15 +235,17 @@ def revealed_answer(
     return RevealedAnswer(**common)
 
 
+def _choice(html: QuestionHtml, index: int) -> ChoiceHtml:
+    return html.choices[index] if index < len(html.choices) else ChoiceHtml()
+
+
+def _item(html: QuestionHtml, index: int) -> str:
+    return html.items[index] if index < len(html.items) else ""
+
+
 def item_label(item: object) -> str:
     """Return one line naming an assessment item: its question's prompt, or its draw."""
     if item.question_id:
-        text = markdown_plain(" ".join(cloze_blanked(item.question.prompt).split()))
-        return Truncator(text).chars(80)
+        return Truncator(html_text(item.question.prompt_excerpt_html)).chars(80)
     level = f", level {item.difficulty}" if item.difficulty else ""
     return f"{item.count} random from {item.topic.title}{level}"
-
-
-def cloze_blanked(prompt: str) -> str:
-    """Return a prompt with each cloze deletion shown as […]."""
-    return CLOZE_RE.sub("[…]", prompt or "")

@@ -10,9 +10,11 @@ from django.db.models import F, Q
 
 from studyapp.accounts.models import Team
 from studyapp.banks.models import Question, Topic
+from studyapp.core.fields import RenderedHtmlField, StoresRenderedHtml
+from studyapp.core.markdown import render_markdown
 
 
-class Assessment(models.Model):
+class Assessment(StoresRenderedHtml):
     """A timed set of questions a team's members each take in a window."""
 
     class AnswersShown(models.TextChoices):
@@ -49,6 +51,10 @@ class Assessment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    instructions_html = RenderedHtmlField(help_text="The instructions, rendered when saved.")
+
+    html_sources = ("instructions",)
+    html_fields = ("instructions_html",)
 
     class Meta:
         ordering = ["-opens_at", "pk"]
@@ -70,6 +76,10 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def render_html(self) -> None:
+        """Render the instructions into their HTML column."""
+        self.instructions_html = render_markdown(self.instructions)
 
     @property
     def time_limit(self) -> timedelta:
@@ -215,8 +225,9 @@ class Attempt(models.Model):
 class AttemptQuestion(models.Model):
     """One question of an attempt as it was when the attempt started, and the member's answer.
 
-    `spec` holds the question's QuestionSpec as data: the attempt is shown and graded from it,
-    so later edits to the bank, or retiring the question, change nothing here.
+    `spec` holds the question's QuestionSpec as data: the attempt is graded from it, and shown
+    from `html`, its texts as the question's stored HTML had them (see `snapshots.py`), so later
+    edits to the bank, or retiring the question, change nothing here.
     """
 
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="questions")
@@ -228,6 +239,7 @@ class AttemptQuestion(models.Model):
     topic_slug = models.CharField(max_length=80)
     topic_title = models.CharField(max_length=200)
     spec = models.JSONField()
+    html = models.JSONField(default=dict, blank=True, editable=False)
     choice_order = models.JSONField(default=list, blank=True)
     item_order = models.JSONField(default=list, blank=True)
     response = models.JSONField(default=list, blank=True)

@@ -30,12 +30,12 @@ from django.http import Http404
 from django.urls import reverse
 
 from studyapp.accounts.models import Membership, Team, User
-from studyapp.banks.format import CLOZE_RE
 from studyapp.banks.models import Question, Topic
 
 from . import analysis
 from .display import RevealedAnswer, revealed_answer
 from .models import Assessment, AssessmentItem, Attempt, AttemptQuestion
+from .snapshots import html_from_data
 
 # Access -----------------------------------------------------------------------------------------
 
@@ -387,6 +387,7 @@ def question_search(
         spec = question.to_spec()
         answer = revealed_answer(
             spec=spec,
+            html=question.stored_html(),
             choice_order=list(range(len(spec.choices))),
             response=[],
             is_correct=None,
@@ -446,7 +447,7 @@ class QuestionRow:
     question_slug: str
     topic_slug: str
     question_type: str
-    prompt: str
+    prompt_excerpt_html: str
     asked: int
     answered: int
     correct: int
@@ -511,11 +512,6 @@ def _member_row(
     )
 
 
-def _plain_prompt(prompt: str) -> str:
-    """Return the prompt on one line with its blanks as […] (markdown kept: the page renders it)."""
-    return " ".join(CLOZE_RE.sub(lambda m: "[…]", prompt or "").split())
-
-
 def assessment_report(assessment: Assessment, now: datetime) -> Report:
     """Return the per-member and per-question report of an assessment. Four queries.
 
@@ -564,23 +560,24 @@ def assessment_report(assessment: Assessment, now: datetime) -> Report:
         if response:  # saved empty when the member left it blank
             answered[slug].add(user_of[attempt_id])
         sample.setdefault(slug, (pk, topic_slug))
-    specs = dict(
-        AttemptQuestion.objects.filter(pk__in=[pk for pk, _ in sample.values()]).values_list(
-            "question_slug", "spec"
-        )
-    )
+    snapshots = {
+        slug: (spec, html)
+        for slug, spec, html in AttemptQuestion.objects.filter(
+            pk__in=[pk for pk, _ in sample.values()]
+        ).values_list("question_slug", "spec", "html")
+    }
     type_labels = dict(Question.Type.choices)
     question_rows = []
     for statistics in analysis.item_analysis(scores, results, answered=answered):
         slug = statistics.question
         topic_slug = sample[slug][1]
-        spec = specs.get(slug, {})
+        spec, html = snapshots.get(slug, ({}, {}))
         question_rows.append(
             QuestionRow(
                 question_slug=slug,
                 topic_slug=topic_slug,
                 question_type=type_labels.get(spec.get("type", ""), ""),
-                prompt=_plain_prompt(spec.get("prompt", "")),
+                prompt_excerpt_html=html_from_data(html).excerpt,
                 asked=statistics.asked,
                 answered=statistics.answered,
                 correct=statistics.correct,

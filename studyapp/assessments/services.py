@@ -26,7 +26,7 @@ from . import drawing, scoring
 from .answering import answer_from_form, is_untouched, present_marker
 from .models import Assessment, AssessmentItem, Attempt, AttemptQuestion
 from .selectors import in_attempt_team
-from .snapshots import spec_from_data, spec_to_data
+from .snapshots import html_to_data, spec_from_data, spec_to_data
 
 CHOICE_TYPES = ("single", "multi")
 
@@ -229,6 +229,7 @@ def draw_attempt_questions(*, assessment: Assessment, rng: random.Random) -> lis
                 topic_slug=question.topic.slug,
                 topic_title=question.topic.title,
                 spec=spec_to_data(spec),
+                html=html_to_data(question.stored_html()),
                 choice_order=drawing.choice_order(
                     len(spec.choices),
                     rng,

@@ -38,7 +38,7 @@ from .forms import (
     QuestionSearchForm,
 )
 from .models import Assessment, AttemptQuestion
-from .snapshots import spec_from_data
+from .snapshots import html_from_data, spec_from_data
 
 # Lists ------------------------------------------------------------------------------------------
 
@@ -340,11 +340,12 @@ def assessment_preview(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
     drawn = services.draw_attempt_questions(assessment=assessment, rng=random.Random())  # noqa: S311
     questions = []
     for row in drawn:
-        spec = spec_from_data(row.spec)
+        spec, html = spec_from_data(row.spec), html_from_data(row.html)
         questions.append(
             (
                 shown_question(
                     spec=spec,
+                    html=html,
                     position=row.position,
                     topic_title=row.topic_title,
                     choice_order=row.choice_order,
@@ -353,6 +354,7 @@ def assessment_preview(request: HtmxHttpRequest, pk: int) -> TemplateResponse:
                 ),
                 revealed_answer(
                     spec=spec,
+                    html=html,
                     choice_order=row.choice_order,
                     response=[],
                     is_correct=None,
@@ -421,6 +423,7 @@ def _shown_questions(rows: list[AttemptQuestion]) -> list:
     return [
         shown_question(
             spec=spec_from_data(row.spec),
+            html=html_from_data(row.html),
             position=row.position,
             topic_title=row.topic_title,
             choice_order=row.choice_order,
@@ -436,6 +439,7 @@ def _revealed(rows: list[AttemptQuestion]) -> list:
     for shown, row in zip(_shown_questions(rows), rows, strict=True):
         answer = revealed_answer(
             spec=spec_from_data(row.spec),
+            html=html_from_data(row.html),
             choice_order=row.choice_order,
             response=row.response,
             is_correct=row.is_correct,

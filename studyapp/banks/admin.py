@@ -12,8 +12,6 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from studyapp.core.markdown import render_markdown
-
 from .format import ID_RE, question_to_data, validate_question_data
 from .kubernetes import configured_versions, rules_id, validate_manifest_text
 from .loading import renumber_study_order
@@ -241,16 +239,17 @@ class QuestionAdmin(RenumbersStudyOrder, admin.ModelAdmin):
         """The prompt, the choices and the explanation as learners see them."""
         if not question.pk:
             return mark_safe("<em>Save to see a preview.</em>")
+        # The HTML stored at the last save (nothing is rendered here).
         choices = format_html_join(
             "",
             "<li>{}{}</li>",
-            ((c.text, " ✓" if c.is_correct else "") for c in question.choices.all()),
+            ((c.text_html, " ✓" if c.is_correct else "") for c in question.choices.all()),
         )
         return format_html(
             '<div class="kubeprep-preview">{}<ul>{}</ul><hr>{}</div>',
-            mark_safe(render_markdown(question.prompt)),  # noqa: S308 - sanitized by nh3
+            question.prompt_html,
             choices,
-            mark_safe(render_markdown(question.explanation)),  # noqa: S308 - sanitized by nh3
+            question.explanation_html,
         )
 
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201 - Django's signature

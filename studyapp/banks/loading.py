@@ -322,12 +322,18 @@ def _load_questions(
     if not write:
         return
 
+    # bulk_create skips save(): the HTML of new questions and choices is rendered here.
+    for question, _ in new_questions:
+        question.render_html()
     Question.objects.bulk_create([question for question, _ in new_questions])
-    Choice.objects.bulk_create(
+    new_choices = [
         Choice(question=question, position=i, text=c.text, is_correct=c.is_correct, why=c.why)
         for question, spec in new_questions
         for i, c in enumerate(spec.choices)
-    )
+    ]
+    for choice in new_choices:
+        choice.render_html()
+    Choice.objects.bulk_create(new_choices)
     Through = Question.snippets.through
     Through.objects.bulk_create(
         Through(question_id=question.pk, snippet_id=snippets[slug].pk)
@@ -335,7 +341,7 @@ def _load_questions(
         for slug in spec.snippets
     )
     for question, spec, choices_differ, snippets_differ in changed:
-        question.save()
+        question.save()  # renders its HTML again
         if choices_differ:
             _replace_choices(question, spec)
         if snippets_differ:

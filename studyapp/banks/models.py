@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Count, Q
 
+from studyapp.core.fields import RenderedHtmlField, RenderedHtmlListField, StoresRenderedHtml
+
 from .format import TEXT_CAPS, CheckSpec, ChoiceSpec, QuestionSpec, TryStep
+from .rendering import ChoiceHtml, QuestionHtml, render_choice, render_question
 
 
 class TopicQuerySet(models.QuerySet):
@@ -143,7 +146,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(is_retired=False, bank__is_restricted=False)
 
 
-class Question(models.Model):
+class Question(StoresRenderedHtml):
     class Type(models.TextChoices):
         SINGLE = "single", "Single choice"
         MULTI = "multi", "Multiple choice"
@@ -210,6 +213,17 @@ class Question(models.Model):
     is_retired = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The texts above rendered when they are written (see banks/rendering.py), never per page.
+    prompt_html = RenderedHtmlField(help_text="The prompt, a cloze's deletions as blanks.")
+    cloze_html = RenderedHtmlField(help_text="cloze: the prompt with a slot per deletion.")
+    prompt_excerpt_html = RenderedHtmlField(help_text="The prompt's start on one line.")
+    explanation_html = RenderedHtmlField()
+    answer_html = RenderedHtmlField()
+    items_html = RenderedHtmlListField()
+
+    html_sources = ("type", "prompt", "explanation", "answer", "items")
+    html_fields = ("prompt_html", "cloze_html", "prompt_excerpt_html", "explanation_html",
+                   "answer_html", "items_html")  # fmt: skip
 
     objects = SlugManager.from_queryset(QuestionQuerySet)()
 
@@ -240,6 +254,36 @@ class Question(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    def render_html(self) -> None:
+        """Render the prompt, explanation, answer and items into their HTML columns."""
+        rendered = render_question(
+            type=self.type,
+            prompt=self.prompt,
+            explanation=self.explanation,
+            answer=self.answer,
+            items=self.items or (),
+        )
+        self.prompt_html = rendered.prompt
+        self.cloze_html = rendered.cloze
+        self.prompt_excerpt_html = rendered.excerpt
+        self.explanation_html = rendered.explanation
+        self.answer_html = rendered.answer
+        self.items_html = list(rendered.items)
+
+    def stored_html(self, choices: list[Choice] | None = None) -> QuestionHtml:
+        """Return the stored HTML of the question and its choices (nothing is rendered)."""
+        if choices is None:
+            choices = list(self.choices.all())
+        return QuestionHtml(
+            prompt=self.prompt_html,
+            cloze=self.cloze_html,
+            excerpt=self.prompt_excerpt_html,
+            explanation=self.explanation_html,
+            answer=self.answer_html,
+            items=tuple(self.items_html),
+            choices=tuple(ChoiceHtml(choice.text_html, choice.why_html) for choice in choices),
+        )
 
     def to_spec(
         self, choices: list[Choice] | None = None, snippet_ids: list[str] | None = None
@@ -277,7 +321,7 @@ class Question(models.Model):
         )
 
 
-class Choice(models.Model):
+class Choice(StoresRenderedHtml):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveIntegerField(default=0)
     text = models.TextField(max_length=TEXT_CAPS["text"])
@@ -285,9 +329,19 @@ class Choice(models.Model):
     why = models.TextField(
         blank=True, help_text="Why this choice is wrong (markdown).", max_length=TEXT_CAPS["why"]
     )
+    text_html = RenderedHtmlField()
+    why_html = RenderedHtmlField()
+
+    html_sources = ("text", "why")
+    html_fields = ("text_html", "why_html")
 
     class Meta:
         ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return self.text
+
+    def render_html(self) -> None:
+        """Render the text and the why into their HTML columns."""
+        rendered = render_choice(self.text, self.why)
+        self.text_html, self.why_html = rendered.text, rendered.why

@@ -8,20 +8,25 @@ markers): 20,000 `[` took 79 s. Two bounds keep every render short:
 - a text whose prose (outside fenced code) holds more of the costly constructs than any real
   content does is shown as plain text, escaped, instead of being parsed (`is_hostile`).
 The worst case at the cap is measured by bench/markdown_worst.py.
+
+Nothing renders while serving a page: the HTML is rendered when a text is written (the loader,
+the admin, the importers, an assessment's form) and stored beside it (`core/fields.py`), so there
+is no render cache either. A change to what these functions produce needs a data migration that
+renders the stored HTML again (as banks 0010 and assessments 0005 did).
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
 from bisect import bisect_right
-from functools import lru_cache
 from html import unescape
 
 import markdown as markdown_lib
 import nh3
 from django.utils.html import strip_tags
-from django.utils.text import Truncator
+from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1",
@@ -35,7 +40,8 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
-EXTENSIONS = ["fenced_code", "tables", "sane_lists"]
+EXTENSIONS = ("fenced_code", "tables", "sane_lists")
+INLINE_EXTENSIONS = ("sane_lists",)
 
 # The longest text any field may hold; fields have their own, smaller caps (see MARKDOWN_CAPS).
 MAX_MARKDOWN_CHARS = 4000
@@ -108,50 +114,68 @@ def is_hostile(text: str) -> bool:
     return any(_nesting(line) > MAX_NESTING for line in lines)
 
 
-def _plain(text: str) -> str:
+def _plain(text: str) -> SafeString:
     paragraphs = [part for part in re.split(r"\n\s*\n", text) if part.strip()]
-    return "".join("<p>" + html.escape(part).replace("\n", "<br>") + "</p>" for part in paragraphs)
+    escaped = "".join(
+        "<p>" + html.escape(part).replace("\n", "<br>") + "</p>" for part in paragraphs
+    )
+    return mark_safe(escaped)  # noqa: S308 - every part escaped
 
 
-# Bounded by count and, through the length cap, by size (at most about 30 MB).
-@lru_cache(maxsize=1024)
-def render_markdown(text: str) -> str:
+_parsers = threading.local()
+
+
+def _convert(text: str, extensions: tuple[str, ...]) -> str:
+    """Return Python-Markdown's HTML for a text. Each thread keeps one parser per set of
+    extensions: building a parser costs more than converting most texts."""
+    parser = _parsers.__dict__.get(extensions)
+    if parser is None:
+        parser = _parsers.__dict__[extensions] = markdown_lib.Markdown(extensions=list(extensions))
+    return parser.reset().convert(text)
+
+
+def render_markdown(text: str) -> SafeString:
     """Return sanitized HTML for a markdown text (fenced code and tables enabled).
 
     Text beyond MAX_MARKDOWN_CHARS, or holding more costly constructs than real content does,
     is shown as plain text.
     """
     text = text or ""
+    if not text.strip():
+        return mark_safe("")
     if len(text) > MAX_MARKDOWN_CHARS or is_hostile(text):
         return _plain(text)
-    rendered = markdown_lib.markdown(text, extensions=EXTENSIONS)
-    return nh3.clean(
+    rendered = _convert(text, EXTENSIONS)
+    sanitized = nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+    return mark_safe(sanitized)  # noqa: S308 - sanitized by nh3
 
 
 INLINE_TAGS = {"b", "code", "del", "em", "i", "kbd", "strong", "sub", "sup"}
 
 
-@lru_cache(maxsize=1024)
-def render_inline(text: str) -> str:
+def render_inline(text: str) -> SafeString:
     """Return sanitized HTML of a short markdown text (code, emphasis) without block elements.
 
     The same bounds as `render_markdown`: costly or over-long text is shown as plain text.
     """
     text = text or ""
+    if not text.strip():
+        return mark_safe("")
     if len(text) > MAX_MARKDOWN_CHARS or is_hostile(text):
-        return html.escape(text)
-    rendered = markdown_lib.markdown(text, extensions=["sane_lists"])
-    return nh3.clean(rendered, tags=INLINE_TAGS, attributes={}).strip()
+        return mark_safe(html.escape(text))  # noqa: S308 - escaped
+    rendered = _convert(text, INLINE_EXTENSIONS)
+    return mark_safe(nh3.clean(rendered, tags=INLINE_TAGS, attributes={}).strip())  # noqa: S308
 
 
-def markdown_excerpt(text: str, chars: int) -> str:
-    """Return the start of a markdown text on one line as inline HTML, about `chars` long.
+def render_excerpt(text: str) -> SafeString:
+    """Return the start of a markdown text on one line as inline HTML (pages cut it to length
+    with `truncatechars_html`).
 
     It stops before the first fenced code block: a manifest flattened onto one line reads as
     noise.
@@ -159,9 +183,9 @@ def markdown_excerpt(text: str, chars: int) -> str:
     text = text or ""
     before_code, fence, _rest = text.partition("```")
     one_line = " ".join(before_code.split()) + (" …" if fence else "")
-    return Truncator(render_inline(one_line)).chars(chars, html=True)
+    return render_inline(one_line)
 
 
-def markdown_plain(text: str) -> str:
-    """Return a short markdown text as plain text (for attributes such as aria-label)."""
-    return unescape(strip_tags(render_inline(text)))
+def html_text(rendered: str) -> str:
+    """Return rendered HTML as plain text (for attributes such as aria-label); not escaped."""
+    return unescape(strip_tags(rendered or ""))

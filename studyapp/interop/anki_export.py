@@ -1,4 +1,7 @@
-"""Questions as an Anki deck (.apkg) with genanki: stable ids, so re-importing updates notes."""
+"""Questions as an Anki deck (.apkg) with genanki: stable ids, so re-importing updates notes.
+
+The cards carry the questions' stored HTML: an export renders no markdown.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ from pathlib import Path
 import genanki
 from django.utils.html import escape
 
+from studyapp.banks.format import CLOZE_RE
 from studyapp.banks.models import Choice, Question
+from studyapp.banks.rendering import fill_cloze
 from studyapp.banks.shuffling import export_order
-from studyapp.core.markdown import render_markdown
 
 DECK_PREFIX = "Kubeprep"
 CSS = """.card { font-family: system-ui, sans-serif; font-size: 18px; text-align: left;
@@ -79,13 +83,19 @@ def shuffled_choices(question: Question) -> list[Choice]:
     return [choices[i] for i in export_order(question.slug, [c.text for c in choices])]
 
 
+def cloze_text(question: Question) -> str:
+    """A cloze question's Text field: its stored HTML with Anki's own deletions in the slots."""
+    deletions = [escape(match.group(0)) for match in CLOZE_RE.finditer(question.prompt)]
+    return str(fill_cloze(question.cloze_html, deletions))
+
+
 def front(question: Question) -> str:
     """The question side: the prompt, and the choices or items to work with."""
-    html = render_markdown(question.prompt)
+    html = str(question.prompt_html)
     choices = shuffled_choices(question)
     if question.type in ("single", "multi"):
         hint = "Choose one." if question.type == "single" else "Choose all that apply."
-        items = "".join(f"<li>{render_markdown(c.text)}</li>" for c in choices)
+        items = "".join(f"<li>{c.text_html}</li>" for c in choices)
         html += f'<ol class="choices" type="A">{items}</ol><p><em>{hint}</em></p>'
     elif question.type == "truefalse":
         html += "<p><em>True or false?</em></p>"
@@ -105,11 +115,7 @@ def back(question: Question) -> str:
     choices = shuffled_choices(question)
     if question.type in ("single", "multi"):
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        right = [
-            f"{letters[i]}. {render_markdown(c.text)}"
-            for i, c in enumerate(choices)
-            if c.is_correct
-        ]
+        right = [f"{letters[i]}. {c.text_html}" for i, c in enumerate(choices) if c.is_correct]
         answer = '<div class="correct">' + "".join(right) + "</div>"
     elif question.type == "truefalse":
         answer = f'<p class="correct">{"True" if question.truth else "False"}</p>'
@@ -119,7 +125,7 @@ def back(question: Question) -> str:
     elif question.type == "order":
         answer = "<ol>" + "".join(f"<li>{escape(i)}</li>" for i in question.items) + "</ol>"
     elif question.type == "flashcard":
-        answer = render_markdown(question.answer)
+        answer = str(question.answer_html)
         if question.key_points:
             answer += (
                 "<ul>" + "".join(f"<li>{escape(p)}</li>" for p in question.key_points) + "</ul>"
@@ -128,7 +134,7 @@ def back(question: Question) -> str:
         answer = _pre(question.solution) if question.solution else ""
     else:
         answer = ""
-    html = answer + f'<div class="explanation">{render_markdown(question.explanation)}</div>'
+    html = answer + f'<div class="explanation">{question.explanation_html}</div>'
     for snippet in question.snippets.all():
         html += f"<p><strong>{escape(snippet.title)}</strong></p>" + _pre(snippet.content)
     return html
@@ -147,7 +153,7 @@ def build_package(questions: Iterable[Question], out: Path) -> dict[str, int]:
             )
             decks[topic.slug] = deck
         if question.type == "cloze":
-            fields = [render_markdown(question.prompt), back(question), question.slug]
+            fields = [cloze_text(question), back(question), question.slug]
             model = CLOZE
         else:
             fields = [front(question), back(question), question.slug]

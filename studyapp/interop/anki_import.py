@@ -30,9 +30,9 @@ from django.db.models import Count, Max
 from studyapp.banks.format import Collector, QuestionSpec, parse_question
 from studyapp.banks.loading import renumber_study_order
 from studyapp.banks.models import Bank, Question, Topic
-from studyapp.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
+from studyapp.core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
-from .anki_export import back, front, note_guid
+from .anki_export import back, cloze_text, front, note_guid
 
 MEDIA_RE = re.compile(r"<img\b|\[sound:|<audio\b|<video\b", re.IGNORECASE)
 CLOZE_TYPE = 1  # Anki's note type kind for cloze
@@ -186,7 +186,7 @@ def _our_changes(note: Note, question: Question) -> tuple[dict[str, Any], str]:
     """Return what an edited card of ours changes in its question, or why it cannot."""
     fields = list(note.fields) + ["", ""]
     if question.type == "cloze":
-        text_now, back_now = render_markdown(question.prompt), back(question)
+        text_now, back_now = cloze_text(question), back(question)
     else:
         text_now, back_now = front(question), back(question)
     front_same = _same(fields[0], text_now) or _same(fields[0], question.prompt)
@@ -358,14 +358,17 @@ def apply_import(plan: ImportPlan) -> ImportPlan:
         )
         last = bank.questions.aggregate(last=Max("position"))["last"]
         start = 0 if last is None else last + 1
-        Question.objects.bulk_create(
+        new_questions = [
             Question(
                 slug=spec.id, bank=bank, topic=topic, type=spec.type, prompt=spec.prompt,
                 explanation=spec.explanation, answer=spec.answer, difficulty=spec.difficulty,
                 tags=list(spec.tags), sources=list(spec.sources), position=start + offset,
             )
             for offset, spec in enumerate(plan.new_specs)
-        )  # fmt: skip
+        ]  # fmt: skip
+        for question in new_questions:  # bulk_create skips save(), which renders the HTML
+            question.render_html()
+        Question.objects.bulk_create(new_questions)
         plan.bank_exists = True
     for question in Question.objects.filter(slug__in=plan.changes).select_for_update():
         for name, value in plan.changes[question.slug].items():

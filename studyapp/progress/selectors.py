@@ -1,4 +1,9 @@
-"""Progress figures, each aggregated in SQL: a constant number of queries per page."""
+"""Progress figures, each aggregated in SQL: a constant number of queries per page.
+
+Whatever counts reviews by day (heatmap, streak, today's figures, time studied, true retention)
+reads the learner's daily summaries (a row per day studied, `DailyReviewSummary`), never their
+review log; what depends on each card (mastery, due and forecast counts) reads their cards.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +25,14 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from studyapp.banks.models import Topic
 from studyapp.study import scheduling
-from studyapp.study.models import CardState, ReviewLog, StudySettings
+from studyapp.study.models import CardState, DailyReviewSummary, ReviewLog, StudySettings
 from studyapp.study.selectors import new_available, questions_in_scope
 
 DAY_OFFSET = timedelta(hours=scheduling.DAY_STARTS_AT.hour)
 
 
 MATURE_DAYS = 21
+RETENTION_DAYS = 30  # true retention over the study days of the last 30 (today's included)
 
 
 @dataclass(frozen=True)
@@ -87,13 +93,16 @@ def topic_mastery(user: object, settings: StudySettings, now: datetime) -> list[
     Two grouped queries (topics with their question counts, the learner's cards per topic and
     state), each reading its rows once: a subquery per topic would read the cards once per topic.
     """
-    failed_today = ReviewLog.objects.filter(
-        card=OuterRef("pk"),
-        rating=scheduling.AGAIN,
-        reviewed_at__gte=scheduling.day_start(now, settings.time_zone),
+    # The cards failed today, from today's reviews alone (read once, not once per card).
+    failed_today = (
+        ReviewLog.objects.for_user(user)
+        .filter(
+            rating=scheduling.AGAIN, reviewed_at__gte=scheduling.day_start(now, settings.time_zone)
+        )
+        .values("card_id")
     )
     in_review = Q(state=scheduling.REVIEW)
-    mature = in_review & Q(stability__gte=MATURE_DAYS) & ~Exists(failed_today)
+    mature = in_review & Q(stability__gte=MATURE_DAYS) & ~Q(pk__in=failed_today)
     learning = Q(state__in=[scheduling.LEARNING, scheduling.RELEARNING])
     counts = {
         row["question__topic"]: row
@@ -147,26 +156,21 @@ def _shifted(field: str) -> ExpressionWrapper:
 
 def study_day(moment: datetime, time_zone: str) -> date:
     """Return the learner's study day of a moment (the local date, days starting at 4 a.m.)."""
-    return (moment.astimezone(ZoneInfo(time_zone)) - DAY_OFFSET).date()
+    return scheduling.study_day(moment, time_zone)
 
 
 def review_days(
     user: object, settings: StudySettings, now: datetime, days: int = 365
 ) -> dict[date, int]:
-    """Return the number of reviews per study day over the last `days` days."""
-    since = scheduling.day_start(now, settings.time_zone) - timedelta(days=days - 1)
+    """Return the number of reviews per study day over the last `days` days: at most `days`
+    rows of the learner's daily summaries, however long their history."""
+    first = study_day(now, settings.time_zone) - timedelta(days=days - 1)
     rows = (
-        ReviewLog.objects.for_user(user)
-        .filter(reviewed_at__gte=since)
-        .annotate(
-            shifted=ExpressionWrapper(F("reviewed_at") - DAY_OFFSET, output_field=DateTimeField())
-        )
-        .annotate(day=TruncDate("shifted", tzinfo=ZoneInfo(settings.time_zone)))
-        .order_by()
-        .values("day")
-        .annotate(n=Count("pk"))
+        DailyReviewSummary.objects.for_user(user)
+        .filter(day__gte=first, reviews__gt=0)
+        .values_list("day", "reviews")
     )
-    return {row["day"]: row["n"] for row in rows}
+    return dict(rows)
 
 
 def forecast(
@@ -208,7 +212,6 @@ def summary(
     user: object, settings: StudySettings, now: datetime, heatmap: dict[date, int]
 ) -> Summary:
     """Return the figures at the top of the progress page."""
-    start = scheduling.day_start(now, settings.time_zone)
     next_start = scheduling.next_day_start(now, settings.time_zone)
     due_today = (
         CardState.objects.for_user(user)
@@ -217,21 +220,24 @@ def summary(
         .exclude(buried_until__gt=now)
         .count()
     )
-    month = Q(state_before=scheduling.REVIEW, reviewed_at__gte=now - timedelta(days=30))
-    reviews = ReviewLog.objects.for_user(user).aggregate(
-        today=Count("pk", filter=Q(reviewed_at__gte=start)),
-        new_today=Count("pk", filter=Q(reviewed_at__gte=start, state_before=scheduling.NEW)),
-        today_ms=Coalesce(Sum("duration_ms", filter=Q(reviewed_at__gte=start)), 0),
+    # The learner's daily summaries: one row per day studied, whatever the reviews that day.
+    today = study_day(now, settings.time_zone)
+    on_today = Q(day=today)
+    month = Q(day__gt=today - timedelta(days=RETENTION_DAYS))
+    reviews = DailyReviewSummary.objects.for_user(user).aggregate(
+        today=Coalesce(Sum("reviews", filter=on_today), 0),
+        new_today=Coalesce(Sum("new_cards", filter=on_today), 0),
+        today_ms=Coalesce(Sum("duration_ms", filter=on_today), 0),
         total_ms=Coalesce(Sum("duration_ms"), 0),
-        retention_total=Count("pk", filter=month),
-        retention_passed=Count("pk", filter=month & Q(rating__gt=scheduling.AGAIN)),
+        retention_total=Coalesce(Sum("review_cards", filter=month), 0),
+        retention_passed=Coalesce(Sum("review_cards_passed", filter=month), 0),
     )
     total = reviews["retention_total"]
     return Summary(
         due_today=due_today,
         new_available=new_available(user, settings, now, reviews["new_today"]),
         reviewed_today=reviews["today"],
-        streak=streak(heatmap, study_day(now, settings.time_zone)),
+        streak=streak(heatmap, today),
         studied_today_ms=reviews["today_ms"],
         studied_total_ms=reviews["total_ms"],
         true_retention=reviews["retention_passed"] / total if total else None,

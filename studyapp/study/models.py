@@ -179,6 +179,12 @@ class Answer(models.Model):
         return scheduling.allowed_ratings(is_correct, is_near_miss=self.is_near_miss)
 
     @property
+    def is_current(self) -> bool:
+        """Whether the card is still at the version this answer was given to (reviewed, undone,
+        buried or suspended since, the answer can no longer be rated)."""
+        return self.card.version == self.card_version
+
+    @property
     def can_override(self) -> bool:
         """Whether the learner may still say "I was right": a wrong typed answer whose outcomes
         for the right-answer ratings were kept when it was graded."""
@@ -241,3 +247,44 @@ class ReviewLog(models.Model):
 
     def __str__(self) -> str:
         return f"review {self.pk} of card {self.card_id}"
+
+
+class DailyReviewSummaryQuerySet(models.QuerySet):
+    def for_user(self, user: object) -> DailyReviewSummaryQuerySet:
+        return self.filter(user=user)
+
+
+class DailyReviewSummary(models.Model):
+    """One learner's reviews on one study day (their local date, days starting at 4 a.m.).
+
+    What the progress page reads instead of the review log: a row per day studied, however many
+    reviews. Kept by studyapp/study/summaries.py in the transactions that write the log.
+    """
+
+    # Indexed by the unique (user, day), which starts with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(help_text="The study day, in the learner's time zone.")
+    reviews = models.PositiveIntegerField(default=0, help_text="Answers rated that day.")
+    new_cards = models.PositiveIntegerField(
+        default=0, help_text="Reviews of new cards: the cards introduced that day."
+    )
+    review_cards = models.PositiveIntegerField(
+        default=0, help_text="Reviews of cards in review (not new, not in learning steps)."
+    )
+    review_cards_passed = models.PositiveIntegerField(
+        default=0, help_text="Of the reviews of cards in review, those rated Hard or better."
+    )
+    duration_ms = models.PositiveBigIntegerField(default=0, help_text="Time spent answering.")
+
+    objects = DailyReviewSummaryQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Also the index of every read: a learner's days, in order.
+            models.UniqueConstraint(fields=["user", "day"], name="daily_summary_user_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.day}: {self.reviews} reviews"

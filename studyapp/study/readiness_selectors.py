@@ -10,12 +10,12 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from studyapp.banks.models import Question
 
 from . import readiness, scheduling
-from .models import CardState, ReviewLog, StudySettings
+from .models import CardState, DailyReviewSummary, ReviewLog, StudySettings
 from .readiness import Learner, QuestionInfo, QuestionSet, Readiness
 from .scheduling import Memory
 
@@ -70,9 +70,10 @@ def learners(
     for user_id, topic_id, difficulty, tries, right in rows:
         first_tries[user_id][(topic_id, difficulty)] = (tries, right)
     counts = dict(
-        ReviewLog.objects.filter(user_id__in=user_ids)
+        # From their days, not their logs: a row per day studied, whatever the reviews.
+        DailyReviewSummary.objects.filter(user_id__in=user_ids)
         .values_list("user_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("reviews"))
         .order_by()
     )
     return {

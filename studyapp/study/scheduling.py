@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import fsrs
@@ -152,6 +152,12 @@ def day_start(now: datetime, time_zone: str) -> datetime:
     if local < start:
         start -= timedelta(days=1)
     return start.astimezone(UTC)
+
+
+def study_day(moment: datetime, time_zone: str) -> date:
+    """Return the learner's study day of a moment: its local date, a day starting at 4 a.m."""
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return (local - timedelta(hours=DAY_STARTS_AT.hour, minutes=DAY_STARTS_AT.minute)).date()
 
 
 def next_day_start(now: datetime, time_zone: str) -> datetime:

@@ -12,13 +12,17 @@ from django.db.models import F
 from studyapp.banks.grading import grade, unanswered_reason
 from studyapp.banks.models import Question, Topic
 
-from . import scheduling
+from . import scheduling, summaries
 from .models import Answer, CardState, ReviewLog, StudySettings
 from .scheduling import Memory
 
 # Typed answers may be graded wrong for a spelling or wording the author did not foresee: the
 # learner may say "I was right" (and the review log says they did).
 OVERRIDABLE_TYPES = (Question.Type.SHORT, Question.Type.CLOZE)
+STALE_MESSAGE = (
+    "This card changed in another tab or window (reviewed, undone, buried or suspended there): "
+    "here is where it stands now."
+)
 
 
 class StudyError(Exception):
@@ -110,7 +114,7 @@ def submit_answer(
         existing = Answer.objects.filter(card=card, card_version=card_version).first()
         if existing is not None:
             return existing
-        raise StudyError("This card changed in another tab or window; here is where it stands now.")
+        raise StudyError(STALE_MESSAGE)
     is_near_miss = False
     if self_graded or question.type == Question.Type.FLASHCARD:
         is_correct, score, feedback = None, 0.0, []
@@ -161,7 +165,7 @@ def override_answer(*, user: object, answer_id: int) -> Answer:
         if ReviewLog.objects.filter(answer=answer).exists():
             raise StudyError("This answer was already rated: undo the review to change it.")
         if answer.card.version != answer.card_version:
-            raise StudyError("This card was already reviewed in another tab or window.")
+            raise StudyError(STALE_MESSAGE)
         if not answer.can_override:
             raise StudyError("Only a typed answer graded wrong can be marked right.")
         answer.is_overridden = True
@@ -189,7 +193,7 @@ def rate_answer(
             return RatingResult(existing, False, already_recorded=True)
         card = answer.card
         if card.version != answer.card_version:
-            raise StudyError("This card was already reviewed in another tab or window.")
+            raise StudyError(STALE_MESSAGE)
         outcome = answer.outcomes.get(str(rating))
         if outcome is None or rating not in answer.ratings:
             allowed = ", ".join(scheduling.RATING_NAMES[r] for r in answer.ratings)
@@ -225,6 +229,7 @@ def rate_answer(
             is_overridden=answer.is_overridden,
             card_before=before,
         )
+        summaries.add_review(review, settings.time_zone)
     return RatingResult(review, became_leech, already_recorded=False)
 
 
@@ -259,6 +264,7 @@ def undo_last_review(*, user: object) -> ReviewLog | None:
         card.version += 1
         card.save()
         review.delete()
+        summaries.remove_review(review)
     return review
 
 

@@ -10,7 +10,8 @@ import secrets
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.db.models import prefetch_related_objects
+from django.db import transaction
+from django.db.models import F, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -25,10 +26,10 @@ from studyapp.banks.models import Question, Topic
 from studyapp.core.http import HtmxHttpRequest, is_fragment_request
 
 from . import drill as drill_module
-from . import optimizing, scheduling, selectors, services
+from . import optimizing, scheduling, selectors, services, summaries
 from .answering import choice_order, item_order, parse_response, study_choice_seed
 from .forms import StudySettingsForm
-from .models import Answer, ReviewLog, StudySettings
+from .models import Answer, StudySettings
 from .revlog import revlog_rows
 
 SHOWN_AT_SALT = "study.shown_at"
@@ -101,7 +102,9 @@ def _question_context(
         "question": question,
         "card_version": version,
         "shown_token": shown_token or _shown_token(),
-        "items_shown": [(index, question.items[original]) for index, original in enumerate(items)],
+        "items_shown": [
+            (index, question.items_html[original]) for index, original in enumerate(items)
+        ],
         "choices": _shown_choices(question, order),
         "given_text": given[0] if given and question.type in ("short", "yaml") else None,
         "given_cloze": given if question.type == "cloze" else [],
@@ -240,7 +243,7 @@ def _answer_context(
         "choices": _shown_choices(question, order, answer.response),
         "buttons": _rating_buttons(answer),
         "learner_text": answer.response[0] if answer.response else "",
-        "learner_order": [question.items[i] for i in answer.response if isinstance(i, int)],
+        "learner_order": [question.items_html[i] for i in answer.response if isinstance(i, int)],
         "cloze_given": answer.response,
         # No queue counts here: they cost a third of the answer POST and change only on rating.
     }
@@ -251,9 +254,18 @@ def _answer_context(
 def answer_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The result of an answer with its rating buttons (until it is rated)."""
     result = get_object_or_404(Answer.objects.select_related("card"), pk=pk, user=request.user)
-    if hasattr(result, "review"):
+    if hasattr(result, "review") or not result.is_current:
         return redirect("study")
     return _render(request, _answer_context(request, result))
+
+
+def _back_to_answer_or_queue(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """After a refused action on an answer: back to it while it may still be rated, else to the
+    queue (its card moved on in another tab: reviewed, undone, buried or suspended)."""
+    still_open = Answer.objects.filter(
+        pk=pk, user=request.user, review__isnull=True, card_version=F("card__version")
+    )
+    return redirect("study_answer", pk) if still_open.exists() else redirect("study")
 
 
 @login_required
@@ -264,9 +276,7 @@ def override(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         result = services.override_answer(user=request.user, answer_id=pk)
     except services.StudyError as error:
         messages.error(request, str(error))
-        if Answer.objects.filter(pk=pk, user=request.user, review__isnull=True).exists():
-            return redirect("study_answer", pk)
-        return redirect("study")
+        return _back_to_answer_or_queue(request, pk)
     if is_fragment_request(request):
         return _render(request, _answer_context(request, result))
     return redirect("study_answer", result.pk)
@@ -287,9 +297,7 @@ def rate(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     except services.StudyError as error:
         messages.error(request, str(error))
-        if Answer.objects.filter(pk=pk, user=request.user, review__isnull=True).exists():
-            return redirect("study_answer", pk)
-        return redirect("study")
+        return _back_to_answer_or_queue(request, pk)
     if result.became_leech:
         messages.warning(
             request,
@@ -399,11 +407,14 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
     settings = selectors.study_settings(request.user)
     form = StudySettingsForm(request.POST or None, instance=settings)
     if request.method == "POST" and form.is_valid():
-        # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
-        settings = form.save(commit=False)
-        many = ("topics", "banks", "added_topics")
-        settings.save(update_fields=[f for f in form.Meta.fields if f not in many])
-        form.save_m2m()
+        with transaction.atomic():
+            # Save only the form's fields: the fitted FSRS parameters may change meanwhile.
+            settings = form.save(commit=False)
+            many = ("topics", "banks", "added_topics")
+            settings.save(update_fields=[f for f in form.Meta.fields if f not in many])
+            form.save_m2m()
+            if "time_zone" in form.changed_data:  # the study days' boundaries moved
+                summaries.rebuild([request.user.pk])
         messages.success(request, "Settings saved. They apply from the next card.")
         return redirect("study_settings")
     suspended = (
@@ -415,7 +426,7 @@ def settings_view(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "suspended": suspended,
         "study_settings": settings,
-        "review_count": ReviewLog.objects.for_user(request.user).count(),
+        "review_count": summaries.review_count(request.user),
         "minimum_reviews": optimizing.MINIMUM_REVIEWS,
         "fitted_evaluation": optimizing.fitted_evaluation(settings),
     }
@@ -492,7 +503,7 @@ def practice(request: HtmxHttpRequest) -> HttpResponse:
             "verdict": verdict,
             "choices": _shown_choices(question, order, response),
             "learner_text": response[0] if response else "",
-            "learner_order": [question.items[i] for i in response if isinstance(i, int)],
+            "learner_order": [question.items_html[i] for i in response if isinstance(i, int)],
             "cloze_given": response,
         }
         return _render(request, context)

@@ -149,6 +149,7 @@ def test_the_check_catches_a_prior_that_trusts_thin_data(monkeypatch):
 
 def store(user, learner, questions_by_id):
     """Write a simulated learner's history: their parameters, cards and review log."""
+    from studyapp.study import summaries
     from studyapp.study.models import Answer, CardState, ReviewLog
     from studyapp.study.selectors import study_settings
 
@@ -186,6 +187,7 @@ def store(user, learner, questions_by_id):
         )  # fmt: skip
         for answer, (q, at, rating, state) in zip(answers, learner.reviews, strict=True)
     )
+    summaries.rebuild([user.pk])  # written in bulk: the days counted again
 
 
 @pytest.mark.django_db

@@ -16,7 +16,8 @@ from django.utils import timezone
 from studyapp.accounts.models import Membership, Team, User
 from studyapp.assessments import demo
 from studyapp.assessments.models import Assessment, Attempt
-from studyapp.study.models import CardState, ReviewLog
+from studyapp.study import summaries
+from studyapp.study.models import CardState, DailyReviewSummary, ReviewLog
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +38,20 @@ def test_the_fixture_refers_to_content_by_slug_only():
             assert "pk" not in row  # matched by username, never overwriting another user
 
 
+def test_the_fixture_carries_the_stored_html():
+    """Pages print the HTML stored with each text: a fixture without it shows blank questions."""
+    rows = json.loads(demo.FIXTURE.read_text(encoding="utf-8"))
+    assessments = [row for row in rows if row["model"] == "assessments.assessment"]
+    snapshots = [row for row in rows if row["model"] == "assessments.attemptquestion"]
+    assert assessments and snapshots
+    for row in assessments:
+        assert row["fields"]["instructions_html"].startswith("<p>"), row["pk"]
+    for row in snapshots:
+        html = row["fields"]["html"]
+        assert html["prompt"] and html["explanation"] and html["excerpt"], row["pk"]
+        assert len(html["choices"]) == len(row["fields"]["spec"]["choices"]), row["pk"]
+
+
 def test_loaddata_loads_the_demo(content):
     call_command("loaddata", str(demo.FIXTURE), stdout=StringIO())
     team = Team.objects.get(name=demo.TEAM_NAME)
@@ -55,6 +70,30 @@ def test_loaddata_loads_the_demo(content):
     # Loading again changes nothing (the rows keep their ids).
     call_command("loaddata", str(demo.FIXTURE), stdout=StringIO())
     assert ReviewLog.objects.filter(user__username="demo").count() == reviews.count()
+
+
+def summary_rows() -> list[tuple]:
+    return sorted(
+        DailyReviewSummary.objects.values_list("user__username", "day", *summaries.FIGURES)
+    )
+
+
+def test_the_fixtures_daily_summaries_are_those_of_its_reviews(content):
+    call_command("loaddata", str(demo.FIXTURE), stdout=StringIO())
+    loaded = summary_rows()
+    assert sum(row[2] for row in loaded) == ReviewLog.objects.count() > 800
+    summaries.rebuild()
+    assert summary_rows() == loaded
+
+
+def test_load_demo_counts_the_moved_reviews_in_their_days(content, settings):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=StringIO())
+    loaded = summary_rows()
+    last_day = max(day for _, day, *_ in loaded)
+    assert timedelta(0) < timezone.now().date() - last_day < timedelta(days=3)
+    summaries.rebuild()
+    assert summary_rows() == loaded
 
 
 def test_load_demo_moves_the_dates_to_today_once(client, content, settings):
@@ -115,6 +154,10 @@ def test_the_demo_is_rebuilt_by_its_command_and_loads_back(content, tmp_path):
     assert loaded.objects == len(json.loads(text))
     assert Attempt.objects.filter(submitted_at__isnull=False).count() == 2
     assert ReviewLog.objects.filter(user__username="demo").exists()
+    # The days the ratings counted as the demo was built, written with it.
+    built = summary_rows()
+    summaries.rebuild()
+    assert built and summary_rows() == built
 
 
 def test_load_demo_says_what_to_do_when_the_banks_do_not_fit(settings):

@@ -12,6 +12,7 @@ from studyapp.assessments.answering import answer_from_form, is_blank
 from studyapp.assessments.display import revealed_answer, shown_question
 from studyapp.assessments.snapshots import spec_from_data, spec_to_data
 from studyapp.banks.format import CheckSpec, ChoiceSpec, QuestionSpec
+from studyapp.banks.rendering import render_spec
 
 SINGLE = QuestionSpec(
     id="q-single", type="single", prompt="Pick", explanation="Because", topic="t",
@@ -106,32 +107,37 @@ def test_is_blank(response, blank):
 
 
 def test_shown_question_holds_no_answer():
-    shown = shown_question(spec=SINGLE, position=1, topic_title="T", choice_order=[2, 0, 1],
-                           item_order=[], response=["0"])  # fmt: skip
+    shown = shown_question(spec=SINGLE, html=render_spec(SINGLE), position=1, topic_title="T",
+                           choice_order=[2, 0, 1], item_order=[], response=["0"])  # fmt: skip
     assert [c.text for c in shown.choices] == ["other", "right", "wrong"]
+    assert [c.text_html for c in shown.choices] == ["<p>other</p>", "<p>right</p>", "<p>wrong</p>"]
+    assert shown.prompt_html == "<p>Pick</p>"
     assert [c.is_chosen for c in shown.choices] == [False, True, False]
     assert not hasattr(shown.choices[0], "is_correct")
     assert "why not" not in repr(shown) and "Because" not in repr(shown)
-    yaml = shown_question(spec=YAML, position=2, topic_title="T", choice_order=[], item_order=[],
-                          response=[])  # fmt: skip
+    yaml = shown_question(spec=YAML, html=render_spec(YAML), position=2, topic_title="T",
+                          choice_order=[], item_order=[], response=[])  # fmt: skip
     assert yaml.manifest == "kind: Pod\n" and "Must be a Pod" not in repr(yaml)
 
 
 def test_order_is_shown_as_the_member_left_it():
-    shown = shown_question(spec=ORDER, position=1, topic_title="T", choice_order=[],
-                           item_order=[2, 0, 1], response=[1, 0, 2])  # fmt: skip
-    assert [(i.text, i.display_index, i.rank) for i in shown.items] == [
-        ("two", 2, 1), ("one", 1, 2), ("three", 0, 3)
+    shown = shown_question(spec=ORDER, html=render_spec(ORDER), position=1, topic_title="T",
+                           choice_order=[], item_order=[2, 0, 1], response=[1, 0, 2])  # fmt: skip
+    assert [(i.text, i.text_html, i.display_index, i.rank) for i in shown.items] == [
+        ("two", "two", 2, 1), ("one", "one", 1, 2), ("three", "three", 0, 3)
     ]  # fmt: skip
 
 
 def test_revealed_answer_marks_the_right_choices_in_the_order_shown():
-    answer = revealed_answer(spec=SINGLE, choice_order=[1, 0, 2], response=["1"],
-                             is_correct=False, feedback=())  # fmt: skip
+    answer = revealed_answer(spec=SINGLE, html=render_spec(SINGLE), choice_order=[1, 0, 2],
+                             response=["1"], is_correct=False, feedback=())  # fmt: skip
     assert [(c.text, c.is_correct, c.is_chosen) for c in answer.choices] == [
         ("wrong", False, True), ("right", True, False), ("other", False, False)
     ]  # fmt: skip
-    assert answer.explanation == "Because"
+    assert [(c.text_html, c.why_html) for c in answer.choices] == [
+        ("<p>wrong</p>", "<p>why not</p>"), ("<p>right</p>", ""), ("<p>other</p>", "")
+    ]  # fmt: skip
+    assert answer.explanation == "Because" and answer.explanation_html == "<p>Because</p>"
 
 
 def test_an_untouched_starter_or_shown_order_is_not_an_answer():

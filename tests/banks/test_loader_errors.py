@@ -292,3 +292,25 @@ def test_command_exits_1_without_traceback(content_dir, tmp_path):
         f"{content_dir.root}/banks/b.yaml:9: a 'single' question needs exactly one correct"
         in result.stderr
     )
+
+
+POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("where", ["parent", "absolute", "inside-then-up"])
+def test_a_snippet_file_outside_content_is_refused(where, example_content, loaded):
+    """A valid manifest outside content/ is never read: snippets are served to anyone, so a
+    path must stay inside the content folder."""
+    before = loaded()
+    outside = example_content.root.parent / "outside.yaml"
+    outside.write_text(POD)
+    path = {
+        "parent": "../outside.yaml",
+        "absolute": str(outside),
+        "inside-then-up": "snippets/../../outside.yaml",
+    }[where]
+    example_content.write("banks/b.yaml", SNIPPET_DECL.replace("snippets/s1.yaml", path))
+    errors = refuse(example_content.root)
+    assert errors == [f"banks/b.yaml:6: snippet file '{path}' must be relative to content/"]
+    assert loaded() == before

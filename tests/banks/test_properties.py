@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from studyapp.banks.content import read_content
@@ -117,11 +118,15 @@ def test_a_bad_bank_never_writes_partially(tmp_path_factory, example_content, da
     (example_content.root / "banks" / "b.yaml").unlink()
 
 
+# An author's pattern whose backtracking doubles with each "a" (about 4 s on 22 of them without
+# the grader's time limit, far more on 300): graded within the time limit, it gives up quickly.
+BACKTRACKING = QuestionSpec(id="b", type="short", prompt="P", explanation="E", pattern=r"(a|a)+b")
 QUESTIONS = [
     QuestionSpec(id="s", type="single", prompt="P", explanation="E", choices=(ChoiceSpec("a", True), ChoiceSpec("b"))),
     QuestionSpec(id="m", type="multi", prompt="P", explanation="E", choices=(ChoiceSpec("a", True), ChoiceSpec("b"))),
     QuestionSpec(id="t", type="truefalse", prompt="P", explanation="E", truth=True),
     QuestionSpec(id="h", type="short", prompt="P", explanation="E", answers=("x",), pattern=r"(a+)+b"),
+    BACKTRACKING,
     QuestionSpec(id="o", type="order", prompt="P", explanation="E", items=("a", "b", "c")),
     QuestionSpec(id="c", type="cloze", prompt="{{c1::a}} {{c2::b::hint}}", explanation="E"),
     QuestionSpec(id="f", type="flashcard", prompt="P", explanation="E", answer="A", key_points=("a", "b")),
@@ -134,14 +139,17 @@ answers = st.one_of(
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+# A deadline, so that an author's pattern running on (no time limit, or a far longer one) fails
+# the test instead of slowing it unnoticed: 2 s, ten times what the slowest grading takes here.
+@settings(max_examples=300, deadline=timedelta(seconds=2))
 @given(index=st.integers(min_value=0, max_value=len(QUESTIONS) - 1), answer=answers)
+@example(index=QUESTIONS.index(BACKTRACKING), answer=["a" * 22 + "!"])
 def test_graders_never_raise(index, answer):
     verdict = grade(QUESTIONS[index], answer)
     assert isinstance(verdict.is_correct, bool) and 0.0 <= verdict.score <= 1.0
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=timedelta(seconds=2))
 @given(manifest=values)
 def test_yaml_grader_survives_any_manifest_shape(manifest):
     verdict = grade(QUESTIONS[-1], [yaml.safe_dump(manifest)])

@@ -8,6 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from studyapp.banks.grading import MAX_ANSWER_CHARS
+from studyapp.banks.models import Question
 from studyapp.study.models import Answer
 from tests.factories import UserFactory
 
@@ -62,8 +64,12 @@ def test_oversized_body_is_refused_not_crashed(client_with_data):
 
 
 def test_junk_answers_store_nothing_beyond_what_the_forms_allow(client_with_data):
-    client_with_data.post(
-        "/study/answer/", {"question": "1", "version": "0", "text": "y" * 100_000}
+    """An answer of 100,000 characters is kept, and graded, as its first 20,000."""
+    question = Question.objects.get(slug="example-nodeport-field")  # a short answer
+    response = client_with_data.post(
+        "/study/answer/", {"question": str(question.pk), "version": "0", "text": "y" * 100_000}
     )
-    for answer in Answer.objects.all():
-        assert all(len(str(value)) <= 20_000 for value in answer.response)
+    answer = Answer.objects.get(card__question=question)
+    assert response.status_code == 302 and response["Location"] == f"/study/answers/{answer.pk}/"
+    assert [len(text) for text in answer.response] == [MAX_ANSWER_CHARS]
+    assert set(answer.response[0]) == {"y"}

@@ -20,7 +20,7 @@ from django.utils import timezone
 from studyapp.assessments import services as assessment_services
 from studyapp.assessments.models import AssessmentItem
 from studyapp.banks.models import Question
-from studyapp.core.markdown import markdown_excerpt, render_inline
+from studyapp.core.markdown import render_excerpt, render_inline
 from studyapp.study.models import CardState
 from tests.factories import AssessmentFactory, UserFactory
 
@@ -46,8 +46,9 @@ def example(example_content):
 def test_plain_markdown_for_attributes_is_text_escaped_like_any_other():
     from django.template import Context, Template
 
-    template = Template('{% load core_tags %}<b title="{{ item|markdown_plain }}"></b>')
-    html = template.render(Context({"item": 'a `b` & "c" <i>d</i>" onmouseover="x'}))
+    template = Template('{% load core_tags %}<b title="{{ item|html_text }}"></b>')
+    stored = render_inline('a `b` & "c" <i>d</i>" onmouseover="x')  # as saved beside the text
+    html = template.render(Context({"item": stored}))
     assert html == '<b title="a b &amp; &quot;c&quot; d&quot; onmouseover=&quot;x"></b>'
 
 
@@ -63,6 +64,14 @@ def test_plain_markdown_for_attributes_is_text_escaped_like_any_other():
 )
 def test_inline_markdown_keeps_code_and_emphasis_only(text, html):
     assert render_inline(text) == html
+
+
+def markdown_excerpt(text: str, chars: int) -> str:
+    """An excerpt as pages show it: rendered when saved, cut to length when shown."""
+    from django.template import Context, Template
+
+    template = Template("{{ excerpt|truncatechars_html:chars }}")
+    return template.render(Context({"excerpt": render_excerpt(text), "chars": chars}))
 
 
 def test_an_excerpt_is_one_line_cut_before_code_blocks():
@@ -114,9 +123,8 @@ def test_order_items_and_report_excerpts_render_their_markdown(client, example, 
 
 def test_the_snippet_page_lists_its_questions_without_raw_markdown(client, example):
     question = Question.objects.get(slug="example-nodeport-range")
-    Question.objects.filter(pk=question.pk).update(
-        prompt="Which range does `spec.ports[].nodePort` come from?"
-    )
+    question.prompt = "Which range does `spec.ports[].nodePort` come from?"
+    question.save()
     html = client.get("/snippets/example-nodeport/").content.decode()
     section = html.split('id="questions-heading"')[1]
     assert "<code>spec.ports[].nodePort</code>" in section and "`" not in section

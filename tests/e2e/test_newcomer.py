@@ -50,7 +50,9 @@ def add_from_picker(page, words: str, type_label: str = "") -> None:  # noqa: AN
 def test_a_team_onboards_without_the_admin(browser, live_server, e2e_content, settings, capsys):
     settings.SIGNUP_OPEN = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-    Question.objects.filter(slug="example-layers").update(items=LAYERS)
+    layers = Question.objects.get(slug="example-layers")
+    layers.items = LAYERS
+    layers.save()
 
     # A lead makes an account from the login page.
     lead = browser.new_context().new_page()

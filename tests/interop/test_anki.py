@@ -64,9 +64,9 @@ def test_exported_deck_opens_in_anki_with_notes_cards_and_subdecks(example, tmp_
 def test_reimporting_an_updated_deck_updates_notes(example, tmp_path):
     first = tmp_path / "v1.apkg"
     build_package(questions_for_export(bank_slug="example"), first)
-    Question.objects.filter(slug="example-headless").update(
-        prompt="Does a headless Service get a virtual IP?"
-    )
+    question = Question.objects.get(slug="example-headless")
+    question.prompt = "Does a headless Service get a virtual IP?"
+    question.save()
     second = tmp_path / "v2.apkg"
     with time_machine.travel(datetime.now(UTC) + timedelta(hours=1)):  # an edit made later on
         build_package(questions_for_export(bank_slug="example"), second)
@@ -227,3 +227,31 @@ def note_fields(package: Path) -> list[str]:
         return sorted(flds for (flds,) in connection.execute("SELECT flds FROM notes"))
     finally:
         connection.close()
+
+
+def test_imported_questions_store_their_html(example, tmp_path):
+    deck = tmp_path / "outside.apkg"
+    make_deck(deck)
+    call_command("importapkg", str(deck), "--bank", "outside", "--topic", "services",
+                 stdout=StringIO())  # fmt: skip
+    bank = Bank.objects.get(slug="outside")
+    basic = bank.questions.get(type="flashcard")
+    assert basic.prompt_html == "<p>Which port range do NodePorts use?\nAnswer briefly.</p>"
+    assert basic.answer_html.startswith("<p>30000-32767") and "javascript:" not in basic.answer_html
+    cloze = bank.questions.get(type="cloze")
+    assert cloze.prompt_html == "<p>A [\u2026] is reachable only [\u2026].</p>"
+    assert cloze.cloze_html == "<p>A KPCLOZE0X is reachable only KPCLOZE1X.</p>"
+    assert cloze.explanation_html == "<p>Extra <i>note</i></p>"
+
+
+def test_a_deck_is_built_from_the_stored_html(example, tmp_path, no_markdown_rendering):
+    out = tmp_path / "example.apkg"
+    build_package(questions_for_export(bank_slug="example"), out)
+    collection = open_in_anki(tmp_path, out)
+    try:
+        [cloze_id] = collection.find_notes('"Kubeprep id:example-cloze"')
+        text = collection.get_note(cloze_id).fields[0]
+        assert text == ("<p>A LoadBalancer Service also gets a {{c1::NodePort}} and a "
+                        "{{c2::ClusterIP::an internal address}}.</p>")  # fmt: skip
+    finally:
+        collection.close()

@@ -1,4 +1,6 @@
-"""GIFT export, checked by parsing the output back with an independent reader of the format."""
+"""GIFT export, checked by reading the output back with `parse_gift` below: our own small reader
+of the format, written in this file and sharing no code with the exporter (not Moodle's parser,
+which would need PHP and a Moodle install: an import into Moodle itself is not tested)."""
 
 from __future__ import annotations
 

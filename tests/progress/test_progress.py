@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 
 from studyapp.progress import charts, selectors
-from studyapp.study import services
+from studyapp.study import scheduling, services, summaries
 from studyapp.study.models import Answer, CardState, ReviewLog
 from studyapp.study.selectors import study_settings
 from tests.factories import QuestionFactory, TopicFactory, UserFactory
@@ -51,6 +52,7 @@ def reviews(user, cards_and_times, *, rating=3, state_before=2, duration=1000):
         )  # fmt: skip
         for a, (c, t) in zip(answers, cards_and_times, strict=True)
     )
+    summaries.rebuild([user.pk])  # written in bulk: the days counted again
 
 
 def counts_of(row):
@@ -286,3 +288,27 @@ def test_progress_page_runs_constant_queries_at_50000_reviews(
 
 def test_progress_needs_login(client):
     assert client.get("/progress/").status_code == 302
+
+
+def test_mastery_follows_the_learners_own_fsrs_parameters(client, user):
+    """Good on a review card of stability 10, 10 days on: the FSRS defaults would give it a
+    stability of 32 days (mature); this learner's fitted parameters, with a smaller recall
+    stability gain (w8 = 1.0), give 19 (young). The progress page says young."""
+    settings = study_settings(user)
+    settings.parameters = list(scheduling.DEFAULT_PARAMETERS)
+    settings.parameters[8] = 1.0
+    settings.save()
+    question = QuestionFactory(truth=True)
+    now = datetime.now(UTC)
+    CardState.objects.create(user=user, question=question, state=2, stability=10, difficulty=5,
+                             due=now, last_review=now - timedelta(days=10), reps=4)  # fmt: skip
+    client.force_login(user)
+    page = client.get("/study/").content.decode()
+    fields = {name: re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+              for name in ("question", "version", "shown")}  # fmt: skip
+    answered = client.post("/study/answer/", {**fields, "truth": "true"})
+    client.post(answered["Location"] + "rate/", {"rating": "3"})
+    progress = client.get("/progress/").content.decode()
+    assert '<span class="state mature">0 mature</span>' in progress
+    assert '<span class="state young">1 young</span>' in progress
+    assert CardState.objects.get().stability == pytest.approx(19.21, abs=0.01)

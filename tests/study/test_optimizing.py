@@ -16,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from studyapp.banks.models import Question
-from studyapp.study import optimizing, scheduling, selectors, services
+from studyapp.study import optimizing, scheduling, selectors, services, summaries
 from studyapp.study.models import Answer, CardState, ReviewLog
 from studyapp.study.optimizing import Review
 from tests.factories import BankFactory, QuestionFactory, UserFactory
@@ -107,6 +107,7 @@ def store_history(user, history) -> int:
                               duration_ms=4000, is_correct=review.rating > 1, card_before={}))  # fmt: skip
     Answer.objects.bulk_create(answers)
     ReviewLog.objects.bulk_create(logs)
+    summaries.rebuild([user.pk])  # and their days, as the app keeps them
     return len(logs)
 
 

@@ -10,12 +10,13 @@ from html import unescape
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
 from studyapp.banks.models import Question
 from studyapp.study.models import Answer, CardState, ReviewLog
-from tests.factories import QuestionFactory, TopicFactory, UserFactory
+from tests.factories import BankFactory, QuestionFactory, TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -228,8 +229,20 @@ def test_suspend_from_the_card_and_unsuspend_from_settings(client, learner, exam
     client.post(f"/study/cards/{slug}/suspend/")
     assert CardState.objects.get(question__slug=slug).is_suspended
     assert slug in client.get("/study/settings/").content.decode()
-    client.post(f"/study/cards/{slug}/unsuspend/", {"next": "https://evil.example/"})
+    response = client.post(f"/study/cards/{slug}/unsuspend/", {"next": "/study/settings/"})
+    assert response.status_code == 302 and response["Location"] == "/study/settings/"
     assert not CardState.objects.get(question__slug=slug).is_suspended
+
+
+@pytest.mark.parametrize(
+    "evil", ["https://evil.example/", "//evil.example/", "https:evil.example", "\\\\evil.example"]
+)
+@pytest.mark.parametrize("action", ["suspend", "unsuspend", "bury"])
+def test_card_actions_never_redirect_to_another_site(client, learner, example, action, evil):
+    html = client.get("/study/").content.decode()
+    slug = Question.objects.get(pk=form_fields(html)["question"]).slug
+    response = client.post(f"/study/cards/{slug}/{action}/", {"next": evil})
+    assert response.status_code == 302 and response["Location"] == "/study/"
 
 
 def test_settings_validate_and_save(client, learner, example):
@@ -252,7 +265,8 @@ def test_practice_grades_without_touching_the_schedule(client, learner, example)
     assert page.status_code == 200 and "never change your schedule" in html
     fields = form_fields(html)
     result = client.post("/study/practice/", {**fields, "topic": "service-types", "choice": "0",
-                                              "truth": "true", "text": "x", "manifest": "x"})  # fmt: skip
+                                              "truth": "true", "text": "x", "manifest": "x",
+                                              "cloze-0": "x"})  # fmt: skip
     assert result.status_code == 200 and "Next question" in result.content.decode()
     assert not CardState.objects.exists() and not ReviewLog.objects.exists()
     assert client.get("/study/practice/?topic=nope").status_code == 404
@@ -314,7 +328,7 @@ def test_study_page_and_answer_post_run_constant_queries(
         response = client.post("/study/answer/", {**form_fields(html), "truth": "true"})
     with django_assert_max_num_queries(7):
         client.get(response["Location"])
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # 10, and the day's summary of reviews
         client.post(response["Location"] + "rate/", {"rating": "3"})
     assert ReviewLog.objects.count() == 1
     # As the browser sends them (htmx): the result fragment, then the rating renders the next card.
@@ -325,7 +339,7 @@ def test_study_page_and_answer_post_run_constant_queries(
             "/study/answer/", {**form_fields(html), "truth": "true"}, headers=htmx
         )
     answer = Answer.objects.latest("pk")
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # 16, and the day's summary of reviews
         client.post(f"/study/answers/{answer.pk}/rate/", {"rating": "3"}, headers=htmx)
     assert ReviewLog.objects.count() == 2
 
@@ -348,3 +362,102 @@ def test_order_with_a_listed_swap_is_right_and_the_result_says_which_steps_may_s
     ).content.decode()
     assert "✓ Right" in result
     assert "Either order is right for steps 2 and 3." in result
+
+
+SETTINGS_FORM = {"desired_retention": "0.9", "new_per_day": "20", "reviews_per_day": "200",
+                 "leech_threshold": "8", "time_zone": "UTC"}  # fmt: skip
+
+
+def study_until_done(client, answer: dict, rating: str = "4") -> list[str]:
+    """Answer and rate every card the queue shows until it is done; return their slugs."""
+    seen = []
+    for _ in range(20):
+        html = client.get("/study/").content.decode()
+        if "All done for now" in html:
+            return seen
+        fields = form_fields(html)
+        seen.append(Question.objects.get(pk=fields["question"]).slug)
+        response = client.post("/study/answer/", {**fields, **answer})
+        client.post(response["Location"] + "rate/", {"rating": rating})
+    raise AssertionError(f"the queue never ended: {seen}")
+
+
+def test_study_keeps_to_the_banks_the_learner_chose(client, learner):
+    topic = TopicFactory()
+    chosen, other = BankFactory(topic=topic), BankFactory(topic=topic)
+    for position in range(2):
+        QuestionFactory(bank=chosen, position=position, slug=f"mine-{position}")
+        QuestionFactory(bank=other, position=position, slug=f"other-{position}")
+    CardState.objects.create(user=learner, question=QuestionFactory(bank=other, slug="other-due"),
+                             state=2, stability=10, difficulty=5,
+                             due=timezone.now() - timedelta(days=1),
+                             last_review=timezone.now() - timedelta(days=11))  # fmt: skip
+    saved = client.post("/study/settings/", {**SETTINGS_FORM, "banks": [str(chosen.pk)]})
+    assert saved.status_code == 302
+    page = client.get("/study/").content.decode()
+    assert "0 to review" in page and "2 new" in page
+    assert study_until_done(client, {"truth": "true"}) == ["mine-0", "mine-1"]
+
+
+def due_review(user, slug: str, overdue: timedelta) -> CardState:
+    """A review card of a new true/false question, due `overdue` ago."""
+    due = timezone.now() - overdue
+    return CardState.objects.create(user=user, question=QuestionFactory(slug=slug), state=2,
+                                    stability=10, difficulty=5, due=due,
+                                    last_review=due - timedelta(days=10), reps=3)  # fmt: skip
+
+
+def test_due_reviews_come_oldest_due_first(client, learner):
+    due_review(learner, "due-yesterday", timedelta(days=1))
+    due_review(learner, "due-last-week", timedelta(days=7))
+    due_review(learner, "due-just-now", timedelta(minutes=1))
+    assert study_until_done(client, {"truth": "true"}) == [
+        "due-last-week",
+        "due-yesterday",
+        "due-just-now",
+    ]
+
+
+def test_due_reviews_shown_and_served_stop_at_the_daily_limit(client, learner):
+    for day in range(3):
+        due_review(learner, f"due-{day}", timedelta(days=day + 1))
+    client.post("/study/settings/", {**SETTINGS_FORM, "reviews_per_day": "2"})
+    page = client.get("/study/").content.decode()
+    assert "2 to review" in page
+    fields = form_fields(page)
+    response = client.post("/study/answer/", {**fields, "truth": "true"})
+    client.post(response["Location"] + "rate/", {"rating": "4"})
+    assert "1 to review" in client.get("/study/").content.decode()
+    assert len(study_until_done(client, {"truth": "true"})) == 1
+    assert "0 to review" in client.get("/study/").content.decode()
+    assert ReviewLog.objects.count() == 2
+
+
+def test_a_rating_from_a_tab_the_card_moved_on_from_is_refused(client, learner, example):
+    """Tab A shows an answer's rating buttons; tab B buries the card: tab A's rating is stale."""
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    tab_a = answer_current(client, truth="false")  # right: Hard, Good, Easy
+    client.post("/study/cards/example-headless/bury/")  # tab B
+    buried = CardState.objects.get().snapshot()
+    response = client.post(tab_a["Location"] + "rate/", {"rating": "3"}, follow=True)
+    assert response.redirect_chain == [("/study/", 302)]
+    assert "This card changed in another tab or window" in response.content.decode()
+    assert not ReviewLog.objects.exists()
+    assert CardState.objects.get().snapshot() == buried
+    assert client.get(tab_a["Location"])["Location"] == "/study/"  # not offered again
+
+
+def test_a_rating_given_before_an_undo_in_another_tab_is_refused(client, learner, example):
+    """Tab A answers a card again after its Again; tab B undoes that Again: the card is new
+    again, and tab A's answer, graded from the undone state, can no longer be rated."""
+    Question.objects.exclude(slug="example-headless").update(is_retired=True)
+    first = answer_current(client, truth="true")  # wrong: Again only
+    client.post(first["Location"] + "rate/", {"rating": "1"})
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):  # the learning step is over
+        tab_a = answer_current(client, truth="false")
+        assert client.post("/study/undo/").status_code == 302  # tab B
+        response = client.post(tab_a["Location"] + "rate/", {"rating": "3"}, follow=True)
+    assert "This card changed in another tab or window" in response.content.decode()
+    assert not ReviewLog.objects.exists()
+    card = CardState.objects.get()
+    assert (card.state, card.reps, card.last_review) == (CardState.State.NEW, 0, None)

@@ -12,8 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 from studyapp.assessments.display import ShownQuestion
 from studyapp.assessments.display import item_label as item_label_text
 from studyapp.assessments.selectors import assignments_for
-from studyapp.banks.format import CLOZE_RE
-from studyapp.core.markdown import render_markdown
+from studyapp.banks.format import cloze_deletions
+from studyapp.banks.rendering import fill_cloze
 
 register = template.Library()
 
@@ -40,15 +40,10 @@ def assigned_to_you(context: template.Context) -> dict:
 
 @register.simple_tag
 def cloze_inputs(question: ShownQuestion, disabled: bool = False) -> SafeString:
-    """A cloze prompt with one input per blank, holding what was saved; never the answers."""
-    hints: list[str] = []
-
-    def placeholder(match) -> str:  # noqa: ANN001 - re.Match
-        hints.append(match.group(3) or "")
-        return f"KPBLANK{len(hints) - 1}X"
-
-    html = render_markdown(CLOZE_RE.sub(placeholder, question.prompt or ""))
-    for index, hint in enumerate(hints):
+    """A cloze prompt (its stored HTML) with one input per blank, holding what was saved; never
+    the answers."""
+    fields = []
+    for index, (_number, _answer, hint) in enumerate(cloze_deletions(question.prompt or "")):
         value = question.cloze_values[index] if index < len(question.cloze_values) else ""
         field = format_html(
             '<input type="text" class="cloze-input" name="{}cloze-{}" aria-label="Blank {}" '
@@ -60,8 +55,8 @@ def cloze_inputs(question: ShownQuestion, disabled: bool = False) -> SafeString:
             value,
             mark_safe(" disabled") if disabled else "",
         )
-        html = html.replace(f"KPBLANK{index}X", str(field))
-    return mark_safe(html)  # noqa: S308 - markdown sanitized, inputs escaped
+        fields.append(field)
+    return fill_cloze(question.cloze_html, fields)
 
 
 @register.filter

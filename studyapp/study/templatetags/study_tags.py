@@ -4,33 +4,22 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from studyapp.banks.format import CLOZE_RE
+from studyapp.banks.format import cloze_deletions
 from studyapp.banks.grading import match_typed
-from studyapp.core.markdown import render_markdown
+from studyapp.banks.rendering import fill_cloze
 
 register = template.Library()
 
 
-def _with_placeholders(prompt: str) -> tuple[str, list[tuple[str, str]]]:
-    deletions: list[tuple[str, str]] = []
-
-    def placeholder(match) -> str:  # noqa: ANN001 - re.Match
-        deletions.append((match.group(2), match.group(3) or ""))
-        return f"KPCLOZE{len(deletions) - 1}X"
-
-    return CLOZE_RE.sub(placeholder, prompt or ""), deletions
-
-
 @register.simple_tag
-def cloze_form(prompt: str, values: list | None = None) -> SafeString:
-    """The prompt with one text input per deletion (holding `values`, when the form comes back);
-    the answers are not in the page."""
-    text, deletions = _with_placeholders(prompt)
-    html = render_markdown(text)
+def cloze_form(cloze_html: str, prompt: str, values: list | None = None) -> SafeString:
+    """The stored cloze HTML with one text input per deletion of the prompt (holding `values`,
+    when the form comes back); the answers are not in the page."""
     values = list(values or [])
-    for index, (_answer, hint) in enumerate(deletions):
+    fields = []
+    for index, (_number, _answer, hint) in enumerate(cloze_deletions(prompt or "")):
         field = format_html(
             '<input type="text" class="cloze-input" name="cloze-{}" aria-label="Blank {}" '
             'placeholder="{}" value="{}" autocomplete="off" spellcheck="false">',
@@ -39,23 +28,23 @@ def cloze_form(prompt: str, values: list | None = None) -> SafeString:
             hint or "…",
             str(values[index]) if index < len(values) else "",
         )
-        html = html.replace(f"KPCLOZE{index}X", field)
-    return mark_safe(html)  # noqa: S308 - markdown sanitized, inputs escaped
+        fields.append(field)
+    return fill_cloze(cloze_html, fields)
 
 
 @register.simple_tag
 def cloze_filled(
+    cloze_html: str,
     prompt: str,
     given: list | None = None,
     typo_tolerance: bool = True,
     dash_underscore: bool = False,
 ) -> SafeString:
-    """The prompt with each deletion shown, marked right or wrong against what was given (as the
-    grader compares them)."""
-    text, deletions = _with_placeholders(prompt)
-    html = render_markdown(text)
+    """The stored cloze HTML with each deletion of the prompt shown, marked right or wrong
+    against what was given (as the grader compares them)."""
     given = list(given or [])
-    for index, (answer, _hint) in enumerate(deletions):
+    marks = []
+    for index, (_number, answer, _hint) in enumerate(cloze_deletions(prompt or "")):
         value = str(given[index]) if index < len(given) else None
         if value is None:
             filled = format_html('<mark class="cloze-answer">{}</mark>', answer)
@@ -67,8 +56,8 @@ def cloze_filled(
             filled = format_html(
                 '<mark class="cloze-answer wrong"><del>{}</del> {}</mark>', value or "∅", answer
             )
-        html = html.replace(f"KPCLOZE{index}X", str(filled))
-    return mark_safe(html)  # noqa: S308 - markdown sanitized, values escaped
+        marks.append(filled)
+    return fill_cloze(cloze_html, marks)
 
 
 @register.filter
