@@ -60,4 +60,6 @@ bench: install
 	$(PY) bench/load.py
 	$(PY) bench/faults.py
 	$(PY) bench/review_loop.py
+	$(PY) bench/hostile.py
+	$(PY) bench/markdown_worst.py
 	$(PY) bench/report.py

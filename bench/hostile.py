@@ -24,7 +24,9 @@ checked as bench/faults.py checks it. The checks:
 no worker killed (the worker PIDs are the first ones, or were recycled by max_requests, said so
 in the log; no "WORKER TIMEOUT" and no signal in the log), /healthz always 200, p99 of the
 answer POST in the hostile phase within 2x of the clean phase, every hostile request answered as
-it should, and nothing acknowledged lost (each acknowledged answer stored exactly once). Writes
+it should, every bomb graded in under a second of a worker's time (gunicorn's request time in
+its access log: on a busy machine the client's time also counts waiting for a worker), and
+nothing acknowledged lost (each acknowledged answer stored exactly once). Writes
 bench/HOSTILE.md (and bench/results/hostile.md), exits 1 on any failed check. The database
 (default kubeprep_hostile_bench) is dropped at the end unless --keep. Never imported by the app.
 """
@@ -49,6 +51,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from faults import Check, check_database, new_learner_answers, server_errors  # noqa: E402
 from hostile_requests import (  # noqa: E402
+    AGENT,
     ALIAS_BOMB,
     Browser,
     Outcome,
@@ -87,6 +90,10 @@ from load import (  # noqa: E402 - the bench folder must be on the path first
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kubeprep_hostile_bench"
 P99_RATIO = 2.0
+BOMB_WORKER_MS = 1000  # issue 15: a hostile answer is graded "in well under a second"
+# gunicorn's access log, with each request's time in the worker (not its wait for a worker).
+ACCESS_FORMAT = 'access %(t)s %(M)s %(s)s "%(r)s" "%(a)s"'
+ACCESS_LINE = re.compile(r'^access \[([^\]]+)\] (\d+) (\d{3}) "(\S+) (\S+) [^"]*" "([^"]*)"')
 HEALTHZ_TIMEOUT = 3.0  # seconds: the timeoutSeconds of the Deployment's probes
 
 
@@ -245,6 +252,70 @@ def worker_events(log_path: Path) -> dict[str, list[str]]:
     return found
 
 
+@dataclass(frozen=True)
+class Served:
+    """One request in gunicorn's access log."""
+
+    ended: float  # time.time(), to the second
+    ms: int  # in the worker
+    status: str
+    method: str
+    path: str
+    agent: str
+
+
+def served(log_path: Path) -> list[Served]:
+    """Return the requests of gunicorn's access log."""
+    found = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        match = ACCESS_LINE.match(line)
+        if match:
+            moment = datetime.strptime(match.group(1), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+            found.append(Served(moment, int(match.group(2)), *match.group(3, 4, 5, 6)))
+    return found
+
+
+def hostile_kind(request: Served) -> str | None:
+    """Return which hostile request a logged one was (None: not one, or a page read once)."""
+    if request.agent != AGENT:
+        return None
+    if request.method == "POST" and request.path == "/study/answer/":
+        return "YAML alias bomb answered"
+    if request.method == "POST" and request.path.endswith("/manage/"):
+        return "instructions at the cap saved" if request.status == "302" else "30,000 `[` saved"
+    if request.method == "GET" and request.path.endswith("/preview/"):
+        return "preview opened"
+    return None
+
+
+def worker_times(requests: list[Served]) -> dict[str, list[float]]:
+    """Return the milliseconds each kind of hostile request spent in a worker."""
+    times: dict[str, list[float]] = {}
+    for request in requests:
+        kind = hostile_kind(request)
+        if kind:
+            times.setdefault(kind, []).append(request.ms)
+    return times
+
+
+def phase_work(requests: list[Served], phase: Phase, workers: int) -> dict[str, float]:
+    """Return how busy the workers were in a phase's measured window, the hostile requests'
+    share, and the normal answers' time in a worker."""
+    inside = [r for r in requests if phase.start <= r.ended <= phase.end + 1]
+    answers = sorted(
+        r.ms
+        for r in inside
+        if r.agent != AGENT and (r.method, r.path) == ("POST", "/study/answer/")
+    )
+    seconds = max(phase.end - phase.start, 1e-9)
+    return {
+        "busy": sum(r.ms for r in inside) / 1000 / (workers * seconds),
+        "hostile": sum(r.ms for r in inside if r.agent == AGENT) / 1000 / (workers * seconds),
+        "answer p50": percentile(answers, 0.5),
+        "answer p99": percentile(answers, 0.99),
+    }
+
+
 # --- The run -----------------------------------------------------------------------------------
 
 
@@ -344,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         learners = prepared.learners[: 2 * args.users]
         sessions = dict(zip(sorted(learners), log_in_directly(learners), strict=True))
         machine = machine_description()
-        server = Gunicorn(prepared.env, prepared.port, run_dir / "gunicorn.log")
+        server_env = {**prepared.env, "GUNICORN_CMD_ARGS": f"--access-logformat '{ACCESS_FORMAT}'"}
+        server = Gunicorn(server_env, prepared.port, run_dir / "gunicorn.log")
         server.start()
         master = server.process.pid
         first_workers = server.worker_pids()
@@ -479,6 +551,17 @@ def judge(
     ratio = p99["hostile"] / p99["clean"] if p99["clean"] else float("inf")
     outcomes = hostile.outcomes if hostile else []
     wrong = [o for o in outcomes if not o.ok]
+    requests = served(server.log_path)
+    in_worker = worker_times(requests)
+    bombs = in_worker.get("YAML alias bomb answered", [])
+    work = {
+        phase.name: phase_work(requests, phase, server.workers) for phase in (clean, hostile_phase)
+    }
+    worker_ratio = (
+        work["hostile"]["answer p99"] / work["clean"]["answer p99"]
+        if work["clean"]["answer p99"]
+        else float("inf")
+    )
     stored = Assessment.objects.get(pk=setup.assessment_id).instructions
     peak_kib = max(watch.peak_kib.values(), default=0)
     summary = {
@@ -489,6 +572,8 @@ def judge(
         "events": events,
         "peak_kib": peak_kib,
         "stored instructions": len(stored),
+        "worker ms": in_worker,
+        "work": work,
     }
     checks = [
         Check(
@@ -515,8 +600,21 @@ def judge(
             f"{p99['hostile']:.0f} ms vs {p99['clean']:.0f} ms: x{ratio:.2f}",
         ),
         Check(
-            "every hostile request answered as it should (bombs refused in < 1 s, the cap "
-            "saved and previewed, 30,000 `[` refused)",
+            f"answer POST p99 in a worker (its own time, no queueing), hostile phase within "
+            f"{P99_RATIO:g}x of the clean phase",
+            worker_ratio <= P99_RATIO,
+            f"{work['hostile']['answer p99']:.0f} ms vs {work['clean']['answer p99']:.0f} ms: "
+            f"x{worker_ratio:.2f}",
+        ),
+        Check(
+            f"every alias bomb graded in under {BOMB_WORKER_MS / 1000:g} s of a worker's time "
+            "(gunicorn's request time)",
+            bool(bombs) and max(bombs) < BOMB_WORKER_MS,
+            f"{len(bombs)} bombs, at most {max(bombs, default=0):.0f} ms in a worker",
+        ),
+        Check(
+            "every hostile request answered as it should (bombs refused, the cap saved and "
+            "previewed, 30,000 `[` refused)",
             bool(outcomes) and not wrong and not (hostile and hostile.problems),
             f"{len(outcomes)} requests, {len(wrong)} not as expected"
             + (f": {wrong[0].kind} {wrong[0].detail}" if wrong else "")
@@ -596,6 +694,21 @@ def report(
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[_health_row(phase, watch) for phase in (clean, hostile_phase)],
         "",
+        "What the workers did in each measured window (gunicorn's access log: each request's "
+        "time in a worker, so without the wait for one):",
+        "",
+        "| phase | workers busy | of which hostile requests | answer POST in a worker, "
+        "p50 / p99 ms |",
+        "|---|---:|---:|---:|",
+        *[
+            f"| {name} | {w['busy']:.0%} | {w['hostile']:.0%} | {w['answer p50']:.0f} / "
+            f"{w['answer p99']:.0f} |"
+            for name, w in summary["work"].items()
+        ],
+        "",
+        "A client's time is its wait for a free worker plus the worker's time: when the hostile "
+        "requests make the workers busier, answers wait longer even if each is served as fast.",
+        "",
         *_healthz_failures(watch, clean, hostile_phase),
         f"CPU in cores of {machine['nproc']}, the mean over each phase; other work is the "
         "machine's less the workers, PostgreSQL and locust (it includes the hostile client, "
@@ -603,18 +716,24 @@ def report(
         "",
         f"## Hostile requests ({len(outcomes)}, a round every {args.every:g} s)",
         "",
-        "| request | n | as expected | statuses | p50 ms | max ms | example |",
+        "Times in ms: as the client saw them (queueing for a worker included), and in the "
+        "worker (gunicorn's request time, from its access log).",
+        "",
+        "| request | n | as expected | statuses | client p50 / max | worker p50 / max | example |",
         "|---|---:|---:|---|---:|---:|---|",
     ]
     for kind, items in kinds.items():
         times = sorted(o.ms for o in items)
+        worker = sorted(summary["worker ms"].get(kind, []))
         statuses = ", ".join(
             f"{status} × {sum(1 for o in items if o.status == status)}"
             for status in sorted({o.status for o in items})
         )
         lines.append(
             f"| {kind} | {len(items)} | {sum(o.ok for o in items)} | {statuses} | "
-            f"{times[len(times) // 2]:.0f} | {times[-1]:.0f} | {items[-1].detail} |"
+            f"{times[len(times) // 2]:.0f} / {times[-1]:.0f} | "
+            + (f"{worker[len(worker) // 2]:.0f} / {worker[-1]:.0f}" if worker else "n/a")
+            + f" | {items[-1].detail} |"
         )
     if hostile and hostile.problems:
         lines += ["", *[f"- {problem}" for problem in hostile.problems[:5]]]
@@ -626,14 +745,15 @@ def report(
         "",
         "## Memory",
         "",
-        "| | peak resident (VmHWM) per worker | largest |",
-        "|---|---|---:|",
+        "| | peak resident (VmHWM) per worker | largest | master + workers, Pss peak |",
+        "|---|---|---:|---:|",
         f"| after the clean phase | {_peaks(clean.peaks_kib)} | "
-        f"{_mib(max(clean.peaks_kib.values(), default=0))} |",
+        f"{_mib(max(clean.peaks_kib.values(), default=0))} | {_mib(_pss_peak(watch, clean))} |",
         f"| after the hostile phase | {_peaks(hostile_phase.peaks_kib)} | "
-        f"{_mib(max(hostile_phase.peaks_kib.values(), default=0))} |",
+        f"{_mib(max(hostile_phase.peaks_kib.values(), default=0))} | "
+        f"{_mib(_pss_peak(watch, hostile_phase))} |",
         f"| the whole run, new learner included | {_peaks(watch.peak_kib)} | "
-        f"{_mib(summary['peak_kib'])} |",
+        f"{_mib(summary['peak_kib'])} | {_mib(pss_peak)} |",
         "",
         f"The master's peak resident memory: {_mib(watch.master_peak_kib)}. Workers are forked "
         "from it after the app is loaded (preload_app), so each worker's resident figure counts "
@@ -701,6 +821,12 @@ def _healthz_failures(watch: Watch, clean: Phase, hostile_phase: Phase) -> list[
         + ".",
         "",
     ]
+
+
+def _pss_peak(watch: Watch, phase: Phase) -> int:
+    """Return the highest Pss of master and workers while a phase ran, logins included (KiB)."""
+    begun = phase.data["phases"]["start"]
+    return max((kib for t, kib in watch.pss_total_kib if begun <= t <= phase.end), default=0)
 
 
 def _peaks(peaks: dict[int, int]) -> str:

@@ -7,12 +7,11 @@ Every case of bench/markdown_cases.py is built at each length cap of a stored ma
 (bank files' TEXT_CAPS and the assessment's instructions: 300 to 4,000 characters) and rendered
 --runs times by each of the app's renderers, as configured in studyapp/core/markdown.py
 (Python-Markdown with its extensions, then nh3): `render_markdown` (block: prompts,
-explanations, instructions), `render_inline` (order items, labels) and `markdown_excerpt` (one
-line of a prompt, in lists). The render caches are cleared before every run, so each run parses.
-The texts beyond every cap (the issue's 20,000 and 30,000 `[`) are checked to be refused by the
-loader and the assessment form, then timed as the renderer meets them (plain text). Last, the
-render caches are filled with distinct texts at the cap (the case with the largest HTML) and
-the memory they then hold is measured.
+explanations, instructions), `render_inline` (order items, labels) and `render_excerpt` (one
+line of a prompt, in lists). The app renders when a text is written and stores the HTML, so
+these are the costs of a save, an import or a load, never of a page view. The texts beyond every
+cap (the issue's 20,000 and 30,000 `[`) are checked to be refused by the loader and the
+assessment form, then timed as the renderer meets them (plain text).
 
 The target (issue 15): under 100 ms at the cap. It is judged on the render's own cost, the
 least CPU time of the runs (the thread's, `time.thread_time`): on a shared machine the wall clock
@@ -61,21 +60,9 @@ def field_caps() -> dict[str, int]:
 
 
 def renderers() -> dict[str, Callable[[str], str]]:
-    from studyapp.core.markdown import markdown_excerpt, render_inline, render_markdown
+    from studyapp.core.markdown import render_excerpt, render_inline, render_markdown
 
-    return {
-        "block": render_markdown,
-        "inline": render_inline,
-        "excerpt": lambda text: markdown_excerpt(text, 140),
-    }
-
-
-def clear_caches() -> None:
-    from studyapp.core import markdown
-
-    for function in (markdown.render_markdown, markdown.render_inline):
-        if hasattr(function, "cache_clear"):
-            function.cache_clear()
+    return {"block": render_markdown, "inline": render_inline, "excerpt": render_excerpt}
 
 
 @dataclass
@@ -92,12 +79,11 @@ class Timing:
 
 
 def time_render(render: Callable[[str], str], text: str, runs: int) -> Timing:
-    """Render `text` `runs` times from cold caches; return milliseconds."""
+    """Render `text` `runs` times; return milliseconds."""
     from studyapp.core.markdown import MAX_MARKDOWN_CHARS, is_hostile
 
     times, cpu = [], []
     for _ in range(runs):
-        clear_caches()
         started, cpu_started = time.perf_counter(), time.thread_time()
         render(text)
         times.append((time.perf_counter() - started) * 1000)
@@ -122,41 +108,6 @@ def refusals(text: str) -> list[str]:
     return found
 
 
-def resident_mib() -> float:
-    """Return this process's resident memory (MiB)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def cache_growth(text: str) -> str:
-    """Fill the render caches with distinct copies of a text (its largest HTML at the cap) and
-    say how much memory they hold then: what a worker keeps after that many distinct texts."""
-    from studyapp.core import markdown
-
-    cached = [
-        f for f in (markdown.render_markdown, markdown.render_inline) if hasattr(f, "cache_info")
-    ]
-    if not cached:
-        return "The renderers keep no cache."
-    clear_caches()
-    size = max(f.cache_info().maxsize for f in cached)
-    before = resident_mib()
-    for number in range(size + 10):
-        variant = f"{text[: len(text) - 8]}\n{number:07d}"
-        for function in cached:
-            function(variant)
-    grown = resident_mib() - before
-    clear_caches()
-    return (
-        f"Render caches ({', '.join(f.__name__ for f in cached)}, {size:,} entries each) filled "
-        f"with distinct texts at the cap whose HTML is the largest of the cases "
-        f"({len(markdown.render_markdown(text)):,} characters): this process grew by "
-        f"{grown:.0f} MiB, about what a worker holds for them once they are full of such texts."
-    )
-
-
 def machine() -> dict[str, str]:
     from load import machine_description
 
@@ -174,7 +125,6 @@ def report(
     caps: dict[str, int],
     results: dict[tuple[str, str, int], Timing],
     oversized: list[tuple[str, int, list[str], dict[str, Timing]]],
-    cache: str,
     seconds: float,
 ) -> tuple[str, bool]:
     from markdown_cases import CASES
@@ -249,7 +199,6 @@ def report(
             + " | ".join(cells)
             + " |"
         )
-    lines += ["", "## Memory of the render caches", "", cache]
     for kind in kinds:
         lines += [
             "",
@@ -308,17 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         for item in OVERSIZED
     ]
-    from studyapp.core.markdown import render_markdown
-
-    top = max(caps.values())
-    largest = max((case.build(top) for case in CASES), key=lambda t: len(render_markdown(t)))
-    cache = cache_growth(largest)
     text, met = report(
         runs=args.runs,
         caps=caps,
         results=results,
         oversized=oversized,
-        cache=cache,
         seconds=time.perf_counter() - started,
     )
     args.output.write_text(text)

@@ -17,6 +17,8 @@ PARTS = [
     ("Load (gunicorn, PostgreSQL): the latest runs", "LOAD.md"),
     ("Faults under load", "results/faults.md"),
     ("The review loop beside Anki's backend (services, no HTTP)", "REVIEW_LOOP.md"),
+    ("Hostile requests under load", "HOSTILE.md"),
+    ("Markdown at its worst", "MARKDOWN.md"),
 ]
 LOAD_RUNS = 2  # make bench runs bench/load.py twice: at reading pace, then flat out
 
