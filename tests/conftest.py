@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Under `make mutate` (mutmut sets MUTANT_UNDER_TEST) many test runs share two busy cores: a
+# Hypothesis test must fail because a mutant broke the code, not because the machine was slow
+# (mutmut stops a runaway mutant by its CPU time), and fail the same way every run.
+settings.register_profile("mutation", deadline=None, derandomize=True, database=None)
+if "MUTANT_UNDER_TEST" in os.environ:
+    settings.load_profile("mutation")
 
 TOPICS = """\
 - slug: services
