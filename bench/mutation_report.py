@@ -157,7 +157,12 @@ def render() -> str:
         counts, left = module_results(path)
         value = score(counts)
         timing = times.get(module, {})
-        met = "–" if value is None else ("met" if value >= TARGET else "**missed**")
+        if value is None:
+            met = "not run"
+        elif counts["not run"]:
+            met = "incomplete"
+        else:
+            met = "met" if value >= TARGET else "**missed**"
         rows.append(
             f"| `{module}.py` | {sum(counts.values()) or '–'} | {counts['killed']} | "
             f"{counts['timeout']} | {counts['survived']} | {counts['no tests']} | "

@@ -170,6 +170,7 @@ def main() -> None:
         seconds = run_prepare(max_children=args.max_children, niceness=args.nice)
         times["setup"] = {
             "seconds": round(seconds, 1),
+            "max_children": args.max_children,
             "seconds_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         TIMES.write_text(json.dumps(times, indent=2) + "\n", encoding="utf-8")

@@ -125,7 +125,10 @@ def test_retrievability_is_zero_for_a_new_card_and_falls_with_time_for_one_in_re
         (timedelta(hours=24), "1d"),
         (timedelta(days=29), "29d"),
         (timedelta(days=30), "1mo"),
+        (timedelta(days=45), "2mo"),  # months of 30 days
+        (timedelta(days=350), "12mo"),
         (timedelta(days=364), "12mo"),
+        (timedelta(days=384), "1.1y"),  # years of 365 days
         (timedelta(days=730), "2y"),
         (timedelta(days=1000), "2.7y"),
     ],
