@@ -107,7 +107,7 @@ def module_results(path: str) -> tuple[Counter, list[Mutant]]:
     for name, code in sorted(codes.items(), key=lambda item: mutant_order(item[0])):
         status = STATUS.get(code, "suspicious")
         counts[status] += 1
-        if status in ("survived", "no tests", "suspicious"):
+        if status in ("survived", "no tests", "suspicious", "timeout"):
             removed, added = changed_lines(name, path)
             left.append(Mutant(name, status, function_of(name), removed, added))
     return counts, left
@@ -150,7 +150,7 @@ def render() -> str:
     os.chdir(ROOT)  # mutmut reads its configuration and mutants/ from the project folder
     times = json.loads(TIMES.read_text(encoding="utf-8")) if TIMES.exists() else {}
     notes = load_notes()
-    rows, sections = [], []
+    rows, sections, timeouts, notes_on_runs = [], [], [], []
     unexplained = 0
     for path in core_modules():
         module = short_name(path)
@@ -169,6 +169,13 @@ def render() -> str:
             f"{counts['not run']} | {'–' if value is None else f'{value:.1%}'} | {met} | "
             f"{minutes(timing.get('seconds'))} |"
         )
+        timed_out = [mutant for mutant in left if mutant.status == "timeout"]
+        left = [mutant for mutant in left if mutant.status != "timeout"]
+        if timing.get("note"):
+            notes_on_runs.append(f"- `{module}.py`: {timing['note']}")
+        if timed_out:
+            listed = ", ".join(f"`{m.function}` (`{m.added}`)" for m in timed_out)
+            timeouts.append(f"- `{module}.py`: {listed}")
         if not left:
             continue
         lines = [f"### `{module}.py`: {len(left)} left", ""]
@@ -218,6 +225,15 @@ literals, type annotations, and functions under a decorator other than `@staticm
         if sections
         else "\n## Mutants left\n\nNone.\n"
     )
+    if notes_on_runs:
+        body += "\nAbout these runs:\n\n" + "\n".join(notes_on_runs) + "\n"
+    if timeouts:
+        body += (
+            "\nTimed out (counted as caught: the mutant made its tests run past their time "
+            "limit; many at once would rather mean the run broke, and should be run again):\n\n"
+            + "\n".join(timeouts)
+            + "\n"
+        )
     return header + body + explained
 
 

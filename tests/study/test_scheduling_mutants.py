@@ -170,3 +170,9 @@ def test_the_next_study_day_begins_at_4am_tomorrow_in_the_learners_time_zone():
     assert scheduling.next_day_start(early, "Europe/Berlin") == datetime(
         2026, 1, 11, 3, 0, tzinfo=UTC
     )
+
+
+def test_the_study_day_begins_exactly_at_4am_whatever_the_seconds_of_now():
+    now = datetime(2026, 1, 10, 12, 30, 45, 123456, tzinfo=UTC)
+    assert scheduling.day_start(now, "UTC") == datetime(2026, 1, 10, 4, 0, tzinfo=UTC)
+    assert scheduling.next_day_start(now, "UTC") == datetime(2026, 1, 11, 4, 0, tzinfo=UTC)
