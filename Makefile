@@ -45,7 +45,17 @@ test: install lint
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache mutants
+
+# Mutation testing of the core modules (mutmut; hours on 2 shared cores, never in CI): writes
+# bench/MUTATION.md with the time each module took. MUTATE_ARGS is passed to
+# bench/mutation_run.py, e.g. MUTATE_ARGS="--module banks/grading --keep --survivors" after
+# adding tests (only the mutants that survived last time).
+.PHONY: mutate
+mutate: install
+	$(PY) -m pip install --quiet -e '.[dev,mutate]'
+	$(PY) bench/mutation_run.py $(MUTATE_ARGS)
+	$(PY) bench/mutation_report.py
 
 # Benchmarks on this machine (PostgreSQL on 127.0.0.1), never timed assertions in tests; each
 # writes its summary under bench/, then bench/REPORT.md gathers them (about 30 minutes in all).
