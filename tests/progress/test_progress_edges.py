@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from studyapp.progress import selectors
+from studyapp.study import summaries
 from studyapp.study.models import Answer, CardState, ReviewLog
 from studyapp.study.selectors import study_settings
 from tests.factories import QuestionFactory, UserFactory
@@ -33,10 +34,12 @@ def card(user, *, due, state=CardState.State.REVIEW, **fields):
 
 def review(user, card, at, *, rating=3, state_before=CardState.State.REVIEW, duration=1000):
     answer = Answer.objects.create(user=user, card=card, card_version=next(VERSIONS), created_at=at)
-    ReviewLog.objects.create(
+    log = ReviewLog.objects.create(
         user=user, card=card, answer=answer, rating=rating, state_before=state_before,
         reviewed_at=at, duration_ms=duration, card_before={},
     )  # fmt: skip
+    # As rating does: the progress page reads the day's summary, not the review log.
+    summaries.add_review(log, study_settings(user).time_zone)
 
 
 def test_the_heatmap_holds_exactly_the_last_365_study_days(user):
