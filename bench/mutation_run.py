@@ -126,6 +126,16 @@ def run_module(path: str, *, max_children: int, niceness: int, survivors: bool) 
         tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
         sys.exit(f"mutmut failed on {path} (exit {result.returncode}):\n{tail}")
     print(f"{short_name(path)}: {seconds / 60:.1f} min", flush=True)
+    codes = json.loads((MUTANTS / f"{path}.meta").read_text(encoding="utf-8"))["exit_code_by_key"]
+    timeouts = sum(1 for code in codes.values() if code in CAUGHT - {1, 3})
+    if timeouts > len(codes) / 10:
+        # mutmut counts a worker that crashed (exit -1) as a timeout: a burst of them is a run
+        # that broke (a package removed under it, a full disk), not mutants that hang.
+        print(
+            f"{short_name(path)}: {timeouts} of {len(codes)} mutants timed out: the run probably "
+            "broke; check the log and run the module again",
+            flush=True,
+        )
     return seconds
 
 
