@@ -10,6 +10,11 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# Migrations that install database triggers (a RunPython `create_triggers(apps, schema_editor)`):
+# a test database built from the models (`--no-migrations`, as `make mutate` runs the tests) gets
+# them too, so the code under test sees the same database as in production.
+TRIGGER_MIGRATIONS = ("studyapp.banks.migrations.0011_content_version",)
+
 # Under `make mutate` (mutmut sets MUTANT_UNDER_TEST) many test runs share two busy cores: a
 # Hypothesis test must fail because a mutant broke the code, not because the machine was slow
 # (mutmut stops a runaway mutant by its CPU time), and fail the same way every run.
@@ -27,6 +32,21 @@ def pytest_collection_modifyitems(config, items):
         return
     durations = json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """The test database; built without migrations, it gets their triggers all the same."""
+    if not request.config.getvalue("nomigrations"):
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        for name in TRIGGER_MIGRATIONS:
+            import_module(name).create_triggers(apps, editor)
 
 
 TOPICS = """\
