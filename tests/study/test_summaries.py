@@ -254,6 +254,7 @@ def test_two_tabs_rating_at_once_both_count():
     assert days_of(user) == {date(2026, 5, 4): (2, 2, 0, 0, 200)}
 
 
+@pytest.mark.migrations
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_backfills_the_summaries_of_existing_reviews():
     migration = importlib.import_module("studyapp.study.migrations.0007_daily_review_summary")
