@@ -12,10 +12,20 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, models
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
 from django.db.models.sql import Query
 
 _converters: dict[tuple, tuple[Any, dict]] = {}
+
+
+def cursor() -> CursorWrapper:
+    """Return a cursor for the hot path's plain SQL: on PostgreSQL each statement is prepared on
+    the server at its first run on the connection (planned once, not at every run: see
+    studyapp/core/postgresql), elsewhere Django's own cursor. Values go as parameters (%s),
+    never into the text."""
+    prepared = getattr(connection, "prepared_cursor", None)
+    return prepared() if prepared is not None else connection.cursor()
 
 
 def columns(model: type[Model], alias: str, fields: Sequence[Field] | None = None) -> str:
@@ -110,9 +120,9 @@ def insert(obj: Model) -> Model:
         found = _inserts[key] = (text, fields, tuple(_as_is(field) for field in fields))
     text, fields, kinds = found
     values = _prepared(obj, fields, kinds, True)
-    with connection.cursor() as cursor:
-        cursor.execute(text, values)
-        obj.pk = cursor.fetchone()[0] if returning else cursor.lastrowid
+    with cursor() as db_cursor:
+        db_cursor.execute(text, values)
+        obj.pk = db_cursor.fetchone()[0] if returning else db_cursor.lastrowid
     obj._state.adding = False
     obj._state.db = connection.alias
     return obj
@@ -131,5 +141,5 @@ def update(obj: Model, field_names: Sequence[str]) -> None:
         found = _updates[key] = (text, fields, tuple(_as_is(field) for field in fields))
     text, fields, kinds = found
     values = _prepared(obj, fields, kinds, False)
-    with connection.cursor() as cursor:
-        cursor.execute(text, [*values, obj.pk])
+    with cursor() as db_cursor:
+        db_cursor.execute(text, [*values, obj.pk])

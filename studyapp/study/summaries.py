@@ -19,6 +19,8 @@ from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import ExtractHour, Greatest, TruncDate
 
+from studyapp.core import sql
+
 from . import scheduling
 from .models import DailyReviewSummary, ReviewLog, StudySettings
 
@@ -53,7 +55,7 @@ def add_review(review: ReviewLog, time_zone: str) -> None:
     """Count a review just logged in its study day's summary. One statement."""
     day = scheduling.study_day(review.reviewed_at, time_zone)
     figures = figures_of(review.state_before, review.rating, review.duration_ms)
-    with connection.cursor() as cursor:
+    with sql.cursor() as cursor:
         cursor.execute(
             _upsert_sql(),
             [review.user_id, connection.ops.adapt_datefield_value(day)]

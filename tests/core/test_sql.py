@@ -80,3 +80,47 @@ def test_param_turns_a_datetime_into_what_the_orm_stores():
         cursor.execute('SELECT "id" FROM "study_cardstate" WHERE "due" = %s', [sql.param(NOW)])
         assert cursor.fetchone() == (card.pk,)
     assert sql.param(7) == 7
+
+
+def prepared_statements(db_connection) -> list[str]:
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+CARD_DUE_SQL = 'SELECT "id" FROM "study_cardstate" WHERE "user_id" = %s AND "due" <= %s'
+
+
+def test_the_hot_path_statements_are_prepared_once_on_postgresql(django_assert_num_queries):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    with django_assert_num_queries(2) as captured:
+        for user_id in (card.user_id, card.user_id + 1):
+            with sql.cursor() as cursor:
+                cursor.execute(CARD_DUE_SQL, [user_id, sql.param(NOW)])
+                found = cursor.fetchall()
+    assert found == []  # the last learner has none
+    # One statement on the server, with placeholders; the log shows the values, as Django's.
+    prepared = [text for text in prepared_statements(connection) if "study_cardstate" in text]
+    assert prepared == [CARD_DUE_SQL.replace("%s", "$1", 1).replace("%s", "$2")]
+    assert f'"user_id" = {card.user_id}' in captured.captured_queries[0]["sql"]
+    with sql.cursor() as cursor:
+        cursor.execute(CARD_DUE_SQL, [card.user_id, sql.param(NOW)])
+        assert cursor.fetchall() == [(card.pk,)]
+
+
+def test_prepared_statements_are_off_with_no_prepare_threshold():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from studyapp.core.postgresql.base import DatabaseWrapper
+
+    options = {**connection.settings_dict["OPTIONS"], "prepare_threshold": None}
+    unprepared = DatabaseWrapper({**connection.settings_dict, "OPTIONS": options}, alias="other")
+    try:
+        with unprepared.prepared_cursor() as cursor:
+            cursor.execute('SELECT "id" FROM "study_cardstate" WHERE "id" = %s', [1])
+            assert cursor.fetchall() == []
+        assert prepared_statements(unprepared) == []
+    finally:
+        unprepared.close()
