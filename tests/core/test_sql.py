@@ -124,3 +124,39 @@ def test_prepared_statements_are_off_with_no_prepare_threshold():
         assert prepared_statements(unprepared) == []
     finally:
         unprepared.close()
+
+
+def test_fetchone_and_execute_run_plain_sql_with_parameters():
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    sql.execute('UPDATE "study_cardstate" SET "reps" = %s WHERE "id" = %s', [5, card.pk])
+    text = 'SELECT "reps", \'100%%\' FROM "study_cardstate" WHERE "id" = %s AND "due" = %s'
+    assert sql.fetchone(text, [card.pk, sql.param(NOW)]) == (5, "100%")
+    assert sql.fetchone(text, [card.pk + 1, sql.param(NOW)]) is None
+
+
+def test_plain_sql_is_counted_and_logged_as_django_queries(django_assert_num_queries):
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    with django_assert_num_queries(3) as captured:
+        sql.fetchone('SELECT "id" FROM "study_cardstate" WHERE "id" = %s', [card.pk])
+        sql.execute('UPDATE "study_cardstate" SET "reps" = %s WHERE "id" = %s', [2, card.pk])
+        sql.update(card, ["state"])
+    assert str(card.pk) in captured.captured_queries[0]["sql"]
+
+
+def test_plain_sql_errors_are_djangos_and_a_broken_transaction_refuses_more():
+    from django.db.transaction import TransactionManagementError
+
+    user, question = UserFactory(), QuestionFactory()
+    sql.insert(CardState(user=user, question=question, due=NOW))
+    text = 'INSERT INTO "study_cardstate" ("user_id", "question_id", "state", "due", "reps", '
+    text += '"lapses", "is_suspended", "is_leech", "version") VALUES (%s, %s, 0, %s, 0, 0, '
+    text += "FALSE, FALSE, 0)"
+    # Not on the query log: on the driver's own cursor (in a savepoint: the test's transaction
+    # goes on).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.execute(text, [user.pk, question.pk, sql.param(NOW)])
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):
+            sql.execute(text, [user.pk, question.pk, sql.param(NOW)])
+        with pytest.raises(TransactionManagementError):  # as Django's cursor refuses it
+            sql.fetchone("SELECT 1", [])

@@ -86,9 +86,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = PreparedCursor(self.connection)
-            # As Django's create_cursor: the cursor's time zone when the connection's differs.
-            loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
-            if self.timezone != loader.timezone:
-                base.register_tzloader(self.timezone, cursor)
-            return self._prepare_cursor(cursor)
+            return self._prepare_cursor(self.prepared_raw_cursor())
+
+    def prepared_raw_cursor(self) -> PreparedCursor:
+        """Return psycopg's cursor of `prepared_cursor`, on the open connection, unwrapped."""
+        cursor = PreparedCursor(self.connection)
+        # As Django's create_cursor: the cursor's time zone when the connection's differs.
+        loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+        if self.timezone != loader.timezone:
+            base.register_tzloader(self.timezone, cursor)
+        return cursor
