@@ -3,6 +3,11 @@
 The SQL is written by hand in the selectors that own it; these helpers turn its rows into model
 instances exactly as the ORM would (Django's own converters: dates and JSON on SQLite, JSON on
 PostgreSQL), so the rest of the code cannot tell the difference.
+
+They run it cheaply too (`fetchone`, `execute`, `insert`, `update`): on PostgreSQL as prepared
+statements (studyapp/core/postgresql), and on the driver's own cursor whenever Django's wrapper
+has nothing to add (it does when it logs queries, as `assertNumQueries` and DEBUG do, so every
+statement is still counted and shown).
 """
 
 from __future__ import annotations
