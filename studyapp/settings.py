@@ -115,12 +115,17 @@ SQLITE_OPTIONS = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 # PostgreSQL: Django's backend, except that opening a connection (always before the request's
-# first query) waits up to this long for a server that is restarting (studyapp/core/postgresql).
+# first query) waits up to this long for a server that is restarting, and that the study loop's
+# plain SQL is prepared on the server (studyapp/core/postgresql).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "studyapp.core.postgresql"
     DATABASES["default"]["CONNECT_RETRY_SECONDS"] = float(
         os.environ.get("DATABASE_CONNECT_RETRY_SECONDS", "5")
     )
+    # The study loop's plain SQL runs as prepared statements (planned once per connection): they
+    # need the server session to themselves (deploy/README.md); 0 turns them off.
+    if os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "0":
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Request bodies a worker will read: the largest real one is an attempt submitted whole (50

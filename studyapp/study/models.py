@@ -86,8 +86,10 @@ class CardState(models.Model):
         REVIEW = 2, "Review"
         RELEARNING = 3, "Relearning"
 
+    # Indexed by the unique (user, question) and (user, due), which start with it: an index of
+    # its own would only be one more to write at every new card.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards", db_index=False
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="card_states")
     state = models.PositiveSmallIntegerField(choices=State.choices, default=State.NEW)
@@ -142,7 +144,10 @@ class Answer(models.Model):
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    card = models.ForeignKey(CardState, on_delete=models.CASCADE, related_name="answers")
+    # Indexed by the unique (card, card_version), which starts with it.
+    card = models.ForeignKey(
+        CardState, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     card_version = models.PositiveIntegerField()
     response = models.JSONField(default=list, blank=True)
     is_correct = models.BooleanField(null=True, help_text="None: self-graded (flashcard).")
@@ -204,8 +209,14 @@ class ReviewLogQuerySet(models.QuerySet):
 class ReviewLog(models.Model):
     """One rated review: what the optimizer and the progress page read."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    card = models.ForeignKey(CardState, on_delete=models.CASCADE, related_name="reviews")
+    # Indexed by (user, reviewed_at) and (card, reviewed_at), which start with them: an index of
+    # their own would be two more to write at every rating.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    card = models.ForeignKey(
+        CardState, on_delete=models.CASCADE, related_name="reviews", db_index=False
+    )
     answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="review")
     rating = models.PositiveSmallIntegerField()
     state_before = models.PositiveSmallIntegerField(choices=CardState.State.choices)

@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from studyapp.banks import catalog
@@ -61,9 +60,7 @@ def study_settings(user: object, now: datetime | None = None) -> StudySettings:
     """
     time_zone = _time_zones.get(user.pk, "UTC")
     since = day_start(now, time_zone) if now is not None else None
-    with connection.cursor() as cursor:
-        cursor.execute(_settings_sql(with_today=since is not None), _settings_params(user, since))
-        row = cursor.fetchone()
+    row = sql.fetchone(_settings_sql(with_today=since is not None), _settings_params(user, since))
     if row is None:
         settings, _ = StudySettings.objects.get_or_create(user=user)
         settings.limits_topics = settings.limits_banks = settings.has_added_topics = False
@@ -175,9 +172,8 @@ def today_counts(user: object, settings: StudySettings, now: datetime) -> TodayC
     counted = getattr(settings, "today", None)
     if counted is not None and counted[0] is now:
         return counted[1]
-    with connection.cursor() as cursor:
-        cursor.execute(_TODAY_SQL, [user.pk, sql.param(day_start(now, settings.time_zone))])
-        return TodayCounts(*cursor.fetchone())
+    since = sql.param(day_start(now, settings.time_zone))
+    return TodayCounts(*sql.fetchone(_TODAY_SQL, [user.pk, since]))
 
 
 _TODAY_SQL = (
@@ -198,12 +194,9 @@ def queue_counts(
     moment = sql.param(now)
     due = [user.pk, moment, moment, *scope_params]
     new = [user.pk, moment, *scope_params]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _queue_counts_sql(scope),
-            [*due, COUNT_CAP, *due, review_left, *new, new_left],
-        )
-        learning, review, new_count = cursor.fetchone()
+    learning, review, new_count = sql.fetchone(
+        _queue_counts_sql(scope), [*due, COUNT_CAP, *due, review_left, *new, new_left]
+    )
     return QueueCounts(
         learning=learning,
         review=review,
@@ -273,9 +266,7 @@ def next_card(
         else:  # the learner's card of the question (if only shown), then the question's terms
             params += [user.pk, user.pk, moment, *scope_params]
             params += [settings.pk] if kind == "added" else []
-    with connection.cursor() as cursor:
-        cursor.execute(_next_card_sql(tuple(kinds), scope, order), params)
-        row = cursor.fetchone()
+    row = sql.fetchone(_next_card_sql(tuple(kinds), scope, order), params)
     if row is None:
         return None, None
     card = sql.instance(CardState, row[2:]) if row[2] is not None else None
@@ -374,9 +365,7 @@ def _through_sql(through: type, column: str) -> str:
 
 def card_of(user: object, question_pk: int) -> CardState | None:
     """Return the learner's card of a question, if they have one. One query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CARD_OF_SQL, [user.pk, question_pk])
-        row = cursor.fetchone()
+    row = sql.fetchone(_CARD_OF_SQL, [user.pk, question_pk])
     return sql.instance(CardState, row) if row is not None else None
 
 

@@ -286,11 +286,8 @@ def rate_answer(
 def _answer_to_rate(answer_id: int, user: object) -> tuple[Answer | None, bool]:
     """Return the learner's answer with its card, both locked until the transaction ends, and
     whether it has a review (as the query began). None when it is not theirs. One query."""
-    with connection.cursor() as cursor:
-        cursor.execute(_answer_to_rate_sql(connection.features.has_select_for_update_of), [
-            answer_id, user.pk
-        ])  # fmt: skip
-        row = cursor.fetchone()
+    lock = connection.features.has_select_for_update_of
+    row = sql.fetchone(_answer_to_rate_sql(lock), [answer_id, user.pk])
     if row is None:
         return None, False
     width = len(Answer._meta.concrete_fields)

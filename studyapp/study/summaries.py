@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from django.db import connection
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import ExtractHour, Greatest, TruncDate
+
+from studyapp.core import sql
 
 from . import scheduling
 from .models import DailyReviewSummary, ReviewLog, StudySettings
@@ -37,8 +39,9 @@ def figures_of(state_before: int, rating: int, duration_ms: int) -> dict[str, in
     }
 
 
+@cache
 def _upsert_sql() -> str:
-    table = connection.ops.quote_name(DailyReviewSummary._meta.db_table)
+    table = f'"{DailyReviewSummary._meta.db_table}"'
     columns = ", ".join(FIGURES)
     # Added to the row in place (SQLite and PostgreSQL both have ON CONFLICT): two reviews
     # rated at once in two tabs both count, whichever inserts the day's row first.
@@ -53,12 +56,8 @@ def add_review(review: ReviewLog, time_zone: str) -> None:
     """Count a review just logged in its study day's summary. One statement."""
     day = scheduling.study_day(review.reviewed_at, time_zone)
     figures = figures_of(review.state_before, review.rating, review.duration_ms)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _upsert_sql(),
-            [review.user_id, connection.ops.adapt_datefield_value(day)]
-            + [figures[name] for name in FIGURES],
-        )
+    params = [review.user_id, sql.param(day), *(figures[name] for name in FIGURES)]
+    sql.execute(_upsert_sql(), params)
 
 
 def remove_review(review: ReviewLog) -> None:

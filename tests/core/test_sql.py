@@ -80,3 +80,83 @@ def test_param_turns_a_datetime_into_what_the_orm_stores():
         cursor.execute('SELECT "id" FROM "study_cardstate" WHERE "due" = %s', [sql.param(NOW)])
         assert cursor.fetchone() == (card.pk,)
     assert sql.param(7) == 7
+
+
+def prepared_statements(db_connection) -> list[str]:
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+CARD_DUE_SQL = 'SELECT "id" FROM "study_cardstate" WHERE "user_id" = %s AND "due" <= %s'
+
+
+def test_the_hot_path_statements_are_prepared_once_on_postgresql(django_assert_num_queries):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    with django_assert_num_queries(2) as captured:
+        for user_id in (card.user_id, card.user_id + 1):
+            with sql.cursor() as cursor:
+                cursor.execute(CARD_DUE_SQL, [user_id, sql.param(NOW)])
+                found = cursor.fetchall()
+    assert found == []  # the last learner has none
+    # One statement on the server, with placeholders; the log shows the values, as Django's.
+    prepared = [text for text in prepared_statements(connection) if "study_cardstate" in text]
+    assert prepared == [CARD_DUE_SQL.replace("%s", "$1", 1).replace("%s", "$2")]
+    assert f'"user_id" = {card.user_id}' in captured.captured_queries[0]["sql"]
+    with sql.cursor() as cursor:
+        cursor.execute(CARD_DUE_SQL, [card.user_id, sql.param(NOW)])
+        assert cursor.fetchall() == [(card.pk,)]
+
+
+def test_prepared_statements_are_off_with_no_prepare_threshold():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    from studyapp.core.postgresql.base import DatabaseWrapper
+
+    options = {**connection.settings_dict["OPTIONS"], "prepare_threshold": None}
+    unprepared = DatabaseWrapper({**connection.settings_dict, "OPTIONS": options}, alias="other")
+    try:
+        with unprepared.prepared_cursor() as cursor:
+            cursor.execute('SELECT "id" FROM "study_cardstate" WHERE "id" = %s', [1])
+            assert cursor.fetchall() == []
+        assert prepared_statements(unprepared) == []
+    finally:
+        unprepared.close()
+
+
+def test_fetchone_and_execute_run_plain_sql_with_parameters():
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    sql.execute('UPDATE "study_cardstate" SET "reps" = %s WHERE "id" = %s', [5, card.pk])
+    text = 'SELECT "reps", \'100%%\' FROM "study_cardstate" WHERE "id" = %s AND "due" = %s'
+    assert sql.fetchone(text, [card.pk, sql.param(NOW)]) == (5, "100%")
+    assert sql.fetchone(text, [card.pk + 1, sql.param(NOW)]) is None
+
+
+def test_plain_sql_is_counted_and_logged_as_django_queries(django_assert_num_queries):
+    card = CardState.objects.create(user=UserFactory(), question=QuestionFactory(), due=NOW)
+    with django_assert_num_queries(3) as captured:
+        sql.fetchone('SELECT "id" FROM "study_cardstate" WHERE "id" = %s', [card.pk])
+        sql.execute('UPDATE "study_cardstate" SET "reps" = %s WHERE "id" = %s', [2, card.pk])
+        sql.update(card, ["state"])
+    assert str(card.pk) in captured.captured_queries[0]["sql"]
+
+
+def test_plain_sql_errors_are_djangos_and_a_broken_transaction_refuses_more():
+    from django.db.transaction import TransactionManagementError
+
+    user, question = UserFactory(), QuestionFactory()
+    sql.insert(CardState(user=user, question=question, due=NOW))
+    text = 'INSERT INTO "study_cardstate" ("user_id", "question_id", "state", "due", "reps", '
+    text += '"lapses", "is_suspended", "is_leech", "version") VALUES (%s, %s, 0, %s, 0, 0, '
+    text += "FALSE, FALSE, 0)"
+    # Not on the query log: on the driver's own cursor (in a savepoint: the test's transaction
+    # goes on).
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sql.execute(text, [user.pk, question.pk, sql.param(NOW)])
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic(savepoint=False):
+            sql.execute(text, [user.pk, question.pk, sql.param(NOW)])
+        with pytest.raises(TransactionManagementError):  # as Django's cursor refuses it
+            sql.fetchone("SELECT 1", [])

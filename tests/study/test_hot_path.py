@@ -234,3 +234,17 @@ def test_queue_counts_are_one_query_and_stop_at_todays_limits(django_assert_num_
     StudySettings.objects.filter(user=user).update(new_per_day=0, reviews_per_day=0)
     settings = selectors.study_settings(user, NOW)
     assert selectors.queue_counts(user, settings, NOW).total == 2  # learning only
+
+
+def test_the_tables_every_review_writes_keep_no_index_another_one_starts():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in (CardState, services.Answer, ReviewLog):
+            table = model._meta.db_table
+            found = connection.introspection.get_constraints(cursor, table)
+            indexed = [tuple(c["columns"]) for c in found.values() if c["index"] or c["unique"]]
+            for columns in indexed:
+                longer = [other for other in indexed if len(other) > len(columns)]
+                covered = [other for other in longer if other[: len(columns)] == columns]
+                assert not covered, f"{table}: {columns} starts {covered}"
