@@ -21,3 +21,13 @@ preload_app = True  # load Django once in the master: a recycled worker is a for
 accesslog = "-"
 errorlog = "-"
 worker_tmp_dir = "/dev/shm"  # a writable tmpfs even with a read-only root filesystem
+
+
+def when_ready(server):  # noqa: ANN001, ANN201 - gunicorn's server hook
+    """In the master, before the first fork: read what every worker would otherwise read on its
+    first requests (the questions in study, the templates, the URLs; studyapp/warmup.py)."""
+    if not server.cfg.preload_app:
+        return  # Django is loaded in each worker, not here
+    from studyapp.warmup import warm
+
+    server.log.info("warmed before forking: %s", warm())
