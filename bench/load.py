@@ -439,7 +439,9 @@ def create_learners(count: int, prefix: str = LEARNER_PREFIX) -> list[str]:
 
 
 def log_in_directly(names: list[str]) -> list[str]:
-    """Return a session key per account, made by Django's own test login (no password hashing)."""
+    """Return a session key per account, made by Django's own test login (no password hashing)
+    with the backend a password login uses."""
+    from django.conf import settings
     from django.test import Client
 
     from studyapp.accounts.models import User
@@ -447,7 +449,7 @@ def log_in_directly(names: list[str]) -> list[str]:
     keys = []
     for user in User.objects.filter(username__in=names).order_by("username"):
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
         keys.append(client.session.session_key)
     return keys
 

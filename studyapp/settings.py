@@ -132,7 +132,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading each request's user in one plain query (the module says
+    # why). Sessions name their backend: one made with Django's own ModelBackend, before this
+    # one was listed, signs in again once.
+    "studyapp.accounts.backends.ModelBackend",
 ]
 # Login throttling: 5 failures for one username from one client address lock that pair (never the
 # account for other clients) for 15 minutes. The client address comes from studyapp.core.clientip:
