@@ -3,6 +3,7 @@ URLs; and the gunicorn hook that calls it."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import runpy
 from pathlib import Path
@@ -95,7 +96,12 @@ def test_gunicorn_warms_in_the_master_only_when_it_preloads_the_app(preload, cap
     assert config["preload_app"] is True
     logger = logging.getLogger("test.gunicorn")
     server = SimpleNamespace(cfg=SimpleNamespace(preload_app=preload), log=logger)
-    with caplog.at_level(logging.INFO, logger="test.gunicorn"):
-        config["when_ready"](server)
-    assert ("warmed before forking" in caplog.text) is preload
-    assert len(catalog._cache.questions) == (1 if preload else 0)
+    frozen = gc.get_freeze_count()
+    try:
+        with caplog.at_level(logging.INFO, logger="test.gunicorn"):
+            config["when_ready"](server)
+        assert ("warmed before forking" in caplog.text) is preload
+        assert len(catalog._cache.questions) == (1 if preload else 0)
+        assert (gc.get_freeze_count() > frozen) is preload
+    finally:
+        gc.unfreeze()  # this test process goes on collecting as before
