@@ -12,9 +12,11 @@ Everything runs on this machine, on loopback, and stops by itself:
    loopback port (DJANGO_ENV=production, SECURE_SSL_REDIRECT=false);
 3. locust (bench/locustfile.py, headless, one process): phase 1, N learners log in, then for
    --duration seconds open /study/ and answer and rate cards (htmx requests, as the browser
-   sends them); phase 2, right after, on the same server, N clients GET /healthz for
-   --healthz-duration seconds. The tracked ratio is answer-POST/s of phase 1 over healthz/s of
-   phase 2 (bench/LOAD.md says why);
+   sends them); phase 2, N clients send only answers for --answer-duration seconds; phase 3,
+   right after, on the same server, N clients GET /healthz for --healthz-duration seconds. The
+   tracked ratio is answer-POST/s of phase 2 over healthz/s of phase 3 (bench/LOAD.md says why),
+   with each phase's CPU per request (gunicorn workers, PostgreSQL, locust) beside it, the
+   figure least moved by other work on the machine;
 4. the answer POST is profiled with pyinstrument through the Django test client on the same
    data, with its queries captured;
 5. a markdown table goes to stdout and bench/results/load.md (git-ignored), and a summary is
@@ -82,6 +84,10 @@ REPORTED = (ANSWER, RATE, STUDY, LOGIN, ANSWER_ONLY, HEALTHZ)
 FORM_TYPE = "application/x-www-form-urlencoded"
 # Other work on the machine (other tests, benchmarks) above this many cores skews the figures.
 CONTENDED_CORES = 0.3
+# The targets of issue 18: answer POSTs/s (answers only) at least this share of /healthz/s, and
+# the answer POST's p99 under this with 20 learners at reading pace (a think time of seconds).
+RATIO_TARGET = 0.3
+P99_TARGET_MS = 100
 RATE_ACTION = re.compile(r"/study/answers/(\d+)/rate/")
 
 
@@ -433,7 +439,9 @@ def create_learners(count: int, prefix: str = LEARNER_PREFIX) -> list[str]:
 
 
 def log_in_directly(names: list[str]) -> list[str]:
-    """Return a session key per account, made by Django's own test login (no password hashing)."""
+    """Return a session key per account, made by Django's own test login (no password hashing)
+    with the backend a password login uses."""
+    from django.conf import settings
     from django.test import Client
 
     from studyapp.accounts.models import User
@@ -441,7 +449,7 @@ def log_in_directly(names: list[str]) -> list[str]:
     keys = []
     for user in User.objects.filter(username__in=names).order_by("username"):
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
         keys.append(client.session.session_key)
     return keys
 
@@ -990,6 +998,19 @@ def _cpu_line(used: dict[str, float], flag: bool = True) -> str:
     )
 
 
+def _per_request(used: dict[str, float], per_second: float) -> str:
+    """Return the CPU milliseconds per request of the workers, PostgreSQL and locust in a phase
+    (cores used over requests a second)."""
+    if not per_second:
+        return "–"
+    return (
+        " / ".join(
+            f"{used[name] / per_second * 1000:.2f}" for name in ("workers", "postgres", "locust")
+        )
+        + " ms"
+    )
+
+
 def _row(f: Figures) -> str:
     return (
         f"| {f.name} | {f.count:,} | {f.errors} | {f.per_second:,.1f} | {f.p50:.1f} | "
@@ -1030,7 +1051,21 @@ def report(
     learn_cpu = cpu.average(learn_start, learn_end)
     answers_cpu = cpu.average(answers_start, answers_end)
     health_cpu = cpu.average(health_start, health_end)
-    p99_ok = answer.p99 < 100
+    at_reading_pace = args.think_time >= 1
+    p99_verdict = (
+        ("met" if answer.p99 < P99_TARGET_MS else "missed")
+        if at_reading_pace
+        else "not measured here: the target is at reading pace (--think-time 2)"
+    )
+    busy = any(_other_work(used) > CONTENDED_CORES for used in (answers_cpu, health_cpu))
+    ratio_verdict = ("met" if ratio >= RATIO_TARGET else "missed") + (
+        " (a busy machine: other work above "
+        f"{CONTENDED_CORES} cores in phase 2 or 3, see the CPU lines)"
+        if busy
+        else ""
+    )
+    answer_costs = _per_request(answers_cpu, answers_only.per_second)
+    healthz_costs = _per_request(health_cpu, healthz.per_second)
     lines = [
         "# Load benchmark: results",
         "",
@@ -1091,15 +1126,18 @@ def report(
         "",
         "| figure | measured | target | |",
         "|---|---:|---:|---|",
-        f"| answer POST p99 | {answer.p99:.1f} ms | < 100 ms | {'met' if p99_ok else 'missed'} |",
+        f"| answer POST p99 | {answer.p99:.1f} ms | < {P99_TARGET_MS} ms | {p99_verdict} |",
         f"| answer POST p50 / p95 | {answer.p50:.1f} / {answer.p95:.1f} ms | | |",
         f"| answer POST throughput, learners | {answer.per_second:.1f} /s | | |",
         f"| answer POST throughput, answers only | {answers_only.per_second:.1f} /s | | |",
         f"| errors (all requests, all phases) | {total_errors} | 0 | "
         f"{'met' if total_errors == 0 else 'missed'} |",
         f"| healthz throughput | {healthz.per_second:,.1f} /s | | |",
-        f"| answer POST/s (answers only) ÷ healthz/s | {ratio:.3f} | ≥ 0.4 | "
-        f"{'met' if ratio >= 0.4 else 'missed'} |",
+        f"| answer POST/s (answers only) ÷ healthz/s | {ratio:.3f} | ≥ {RATIO_TARGET} | "
+        f"{ratio_verdict} |",
+        "| CPU per answer POST (answers only): workers / PostgreSQL / locust | "
+        f"{answer_costs} | | |",
+        f"| CPU per /healthz: workers / PostgreSQL / locust | {healthz_costs} | | |",
     ]
     if total_errors:
         lines += ["", "Errors:", "", *[f"- {kind}" for kind in error_kinds(samples)]]
@@ -1161,7 +1199,10 @@ def report(
             f"| answer POST req/s (answers only) p50 / p99 | {answers_only.per_second:.1f} "
             f"({answers_only.p50:.1f} / {answers_only.p99:.1f} ms) | |",
             f"| healthz req/s | {healthz.per_second:,.1f} | |",
-            f"| answer POST/s (answers only) ÷ healthz/s | {ratio:.3f} | ≥ 0.4 |",
+            f"| answer POST/s (answers only) ÷ healthz/s | {ratio:.3f} | ≥ {RATIO_TARGET} |",
+            f"| CPU per answer POST (answers only): workers / PostgreSQL / locust | "
+            f"{answer_costs} | |",
+            f"| CPU per /healthz: workers / PostgreSQL / locust | {healthz_costs} | |",
             "",
             "- learner phase: " + _cpu_line(learn_cpu),
             "- answers-only phase: " + _cpu_line(answers_cpu),

@@ -137,7 +137,10 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 1
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading each request's user in one plain query (the module says
+    # why). Sessions name their backend: one made with Django's own ModelBackend, before this
+    # one was listed, signs in again once.
+    "studyapp.accounts.backends.ModelBackend",
 ]
 # Login throttling: 5 failures for one username from one client address lock that pair (never the
 # account for other clients) for 15 minutes. The client address comes from studyapp.core.clientip:
@@ -220,7 +223,8 @@ STORAGES = {
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        # Django's Redis backend, reusing its Redis client (studyapp/core/cache.py says why).
+        "default": {"BACKEND": "studyapp.core.cache.RedisCache", "LOCATION": REDIS_URL}
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 

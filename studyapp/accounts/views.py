@@ -31,7 +31,7 @@ from . import ratelimit, selectors, services
 from .forms import InviteForm, PasswordResetRequestForm, ProfileForm, SignUpForm, TeamForm
 from .models import Membership
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "studyapp.accounts.backends.ModelBackend"
 
 
 def _safe_next(request: HtmxHttpRequest, default: str) -> str:

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from .format import QuestionSpec
 from .models import ContentVersion, Question, Snippet
@@ -49,12 +49,14 @@ def content_version() -> str | None:
         return cursor.fetchone()[0]
 
 
-def _load(pk: int) -> Question:
-    return (
-        Question.objects.select_related("topic", "bank")
-        .prefetch_related("choices", Prefetch("snippets", Snippet.objects.only("slug", "title")))
-        .get(pk=pk)
+def _questions() -> QuerySet[Question]:
+    return Question.objects.select_related("topic", "bank").prefetch_related(
+        "choices", Prefetch("snippets", Snippet.objects.only("slug", "title"))
     )
+
+
+def _load(pk: int) -> Question:
+    return _questions().get(pk=pk)
 
 
 def _current(version: str) -> _Cache:
@@ -86,6 +88,32 @@ def study_question(pk: int, version: str | None) -> Question:
         question._grading_spec = question.to_spec()  # no query: all it reads came with it
         cache.questions[pk] = question
     return question
+
+
+def warm() -> int:
+    """Read every question in study (not retired, up to MAX_QUESTIONS) into this process's
+    cache at the current content version; return how many (0 when the database keeps no
+    version).
+
+    A server calls it once before it forks its workers (deploy/gunicorn.conf.py), so that no
+    worker, the first ones or one replacing a recycled worker, reads a question on its own
+    requests. Three queries whatever the number of questions.
+    """
+    global _cache
+    # The version first, the questions after, as a request reads them: questions read after
+    # the version are at least as new as it, never older (a content write committed in between
+    # makes them newer and changes the version again, so no later request uses them).
+    version = content_version()
+    if version is None:
+        return 0
+    questions = list(_questions().filter(is_retired=False).order_by("pk")[:MAX_QUESTIONS])
+    warmed = _Cache(version=version)
+    for question in questions:
+        question._grading_spec = question.to_spec()
+        warmed.questions[question.pk] = question
+    with _lock:
+        _cache = warmed
+    return len(questions)
 
 
 def grading_spec(question: Question) -> QuestionSpec:

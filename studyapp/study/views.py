@@ -200,7 +200,7 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
         messages.info(request, str(error))
         return redirect("study")
     if is_fragment_request(request):
-        return _render(request, _answer_context(request, result, question))
+        return _render(request, _answer_context(request, result, question, order))
     return redirect("study_answer", result.pk)
 
 
@@ -233,10 +233,16 @@ def _rating_buttons(answer: Answer) -> list[dict]:
 
 
 def _answer_context(
-    request: HtmxHttpRequest, answer: Answer, question: Question | None = None
+    request: HtmxHttpRequest,
+    answer: Answer,
+    question: Question | None = None,
+    order: list[int] | None = None,
 ) -> dict:
+    """Return the result page's context; `order` is the choices' order when the caller has it
+    (the answer POST worked it out for this learner and card version)."""
     question = question or selectors.question_for_study(answer.card.question_id)
-    order = _study_order(request.user.pk, question, answer.card_version)
+    if order is None:
+        order = _study_order(request.user.pk, question, answer.card_version)
     return {
         "mode": "result",
         "answer": answer,

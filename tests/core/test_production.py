@@ -52,7 +52,7 @@ def test_production_settings():
     assert values == {
         "debug": False, "hsts": 31536000, "ssl": True, "cookies": [True, True], "conn": 60,
         "checks": True, "storage": "whitenoise.storage.CompressedManifestStaticFilesStorage",
-        "cache": "django.core.cache.backends.redis.RedisCache",
+        "cache": "studyapp.core.cache.RedisCache",
         "session": "django.contrib.sessions.backends.cached_db", "mw": True,
     }  # fmt: skip
 
