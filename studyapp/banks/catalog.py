@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Prefetch
 
 from .format import QuestionSpec
-from .models import ContentVersion, Question, Snippet
+from .models import ContentVersion, Question, Snippet, Topic
 
 # Questions kept per process at most (the real content holds about 500): past it the cache
 # starts again, so a catalog of a million questions costs reads, never memory.
@@ -29,6 +29,7 @@ MAX_QUESTIONS = 5000
 class _Cache:
     version: str | None = None
     questions: dict[int, Question] = field(default_factory=dict)
+    topics: list[Topic] | None = None
 
 
 _cache = _Cache()
@@ -93,6 +94,20 @@ def grading_spec(question: Question) -> QuestionSpec:
     question, every time for any other."""
     spec = getattr(question, "_grading_spec", None)
     return spec if spec is not None else question.to_spec()
+
+
+def topics_with_question_counts(version: str | None) -> list[Topic]:
+    """Return every topic, in order, with `question_count` (`Topic.objects.with_question_counts`),
+    from this process's cache when `version` is the content version they were counted at (a
+    million questions are counted once per content change, not once per page). None counts them
+    every time. The topics may be shared by other requests: read them, never change them."""
+    if version is None:
+        return list(Topic.objects.with_question_counts())
+    cache = _current(version)
+    topics = cache.topics
+    if topics is None:
+        topics = cache.topics = list(Topic.objects.with_question_counts())
+    return topics
 
 
 def clear() -> None:
