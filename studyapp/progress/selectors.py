@@ -11,7 +11,7 @@ question counts come from the content cache.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import (
@@ -164,22 +164,20 @@ def forecast(
     the started cards, not suspended, whose question is in study.
 
     One query over the learner's due counts per 15-minute slot (`card_counts`), never their
-    cards: the slots of the coming days (at most 96 a day) and those of their overdue cards."""
+    cards: the slots of their overdue cards and of the coming days (at most 96 a day), summed
+    per day by the database."""
     zone = ZoneInfo(settings.time_zone)
     today = study_day(now, settings.time_zone)
-    start = scheduling.day_start(now, settings.time_zone)
-    end = start + timedelta(days=days, hours=2)
-    counts = {today + timedelta(days=i): 0 for i in range(days)}
-    # A slot a day before today's start is overdue whatever daylight saving did: summed as one.
-    overdue = card_counts.slot_of(start - timedelta(days=1))
-    for slot, cards in card_counts.due_counts(user, overdue, card_counts.slot_of(end) + 1):
-        # The slot's study day: its moment 4 hours earlier, as a local date (a slot never
-        # straddles two: time zones are offset by whole quarters of an hour).
-        moment = card_counts.slot_start(slot) - DAY_OFFSET
-        day = max(moment.astimezone(zone).date(), today)
-        if day in counts:
-            counts[day] += cards
-    return sorted(counts.items())
+    # A card's study day is its due moment's local date 4 hours earlier: day d starts 4 hours
+    # after the first moment of local date d (midnight, or the end of a daylight-saving gap at
+    # midnight), a whole slot (time zones are offset by whole quarters of an hour).
+    starts = [
+        datetime.combine(today + timedelta(days=i), time(0), tzinfo=zone).astimezone(UTC)
+        + DAY_OFFSET  # 4 hours of time, not of the local clock
+        for i in range(1, days + 1)
+    ]
+    rows = dict(card_counts.due_counts_per_day(user, [card_counts.slot_of(s) for s in starts]))
+    return [(today + timedelta(days=i), rows.get(i, 0)) for i in range(days)]
 
 
 def streak(days_with_reviews: dict[date, int], today: date) -> int:

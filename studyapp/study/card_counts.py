@@ -115,15 +115,16 @@ _TOPIC_COUNTS_SQL = (
 )
 
 
-def due_counts(user: object, first: int, end: int) -> list[tuple[int, int]]:
-    """Return (slot, cards) of the learner's due counts before slot `end`, those before slot
-    `first` summed as slot `first - 1`. One query, over their rows of those slots only."""
+def due_counts_per_day(user: object, starts: list[int]) -> list[tuple[int, int]]:
+    """Return (i, cards) of the learner's due counts summed per day: day 0 before slot
+    `starts[0]` (today and every overdue slot), day i from `starts[i - 1]` to before `starts[i]`
+    (days without cards left out). One query over their rows before the last start."""
+    days = " ".join(f'WHEN "slot" < %s THEN {i}' for i in range(len(starts)))
     with connection.cursor() as cursor:
-        cursor.execute(_DUE_COUNTS_SQL, [first, first - 1, user.pk, end])
+        cursor.execute(
+            f'SELECT CASE {days} END AS day, SUM("cards") '
+            f'FROM "{DueCardCount._meta.db_table}" WHERE "user_id" = %s AND "slot" < %s '
+            "GROUP BY 1",
+            [*starts, user.pk, starts[-1]],
+        )
         return cursor.fetchall()
-
-
-_DUE_COUNTS_SQL = (
-    'SELECT CASE WHEN "slot" < %s THEN %s ELSE "slot" END AS s, SUM("cards") '
-    f'FROM "{DueCardCount._meta.db_table}" WHERE "user_id" = %s AND "slot" < %s GROUP BY 1'
-)

@@ -281,3 +281,37 @@ def test_mastery_drops_a_mature_card_failed_today_and_takes_it_back_on_a_new_day
     assert mature() == 0
     world.now = START + timedelta(days=1)
     assert mature() == 1
+
+
+@pytest.mark.parametrize(
+    ("zone", "now"),
+    [
+        ("Europe/Berlin", datetime(2026, 10, 18, 12, 0, tzinfo=UTC)),  # 3 a.m. back to 2 on 25 Oct
+        ("America/Santiago", datetime(2026, 8, 30, 12, 0, tzinfo=UTC)),  # no midnight on 6 Sep
+        ("Asia/Kathmandu", datetime(2026, 8, 25, 12, 0, tzinfo=UTC)),  # UTC+5:45
+    ],
+)
+def test_the_forecast_from_the_slots_is_the_forecast_from_the_cards_across_daylight_saving(
+    zone, now
+):
+    user = UserFactory()
+    settings = selectors.study_settings(user)
+    settings.time_zone = zone
+    settings.save()
+    topic = TopicFactory()
+    for i in range(24 * 4 * 3):  # a card due every 15 minutes over 3 days from a week on
+        due = now + timedelta(days=6, minutes=15 * i + 7 * (i % 2))
+        CardState.objects.create(
+            user=user, question=QuestionFactory(topic=topic, bank__topic=topic),
+            state=scheduling.REVIEW, stability=10, difficulty=5, due=due,
+        )  # fmt: skip
+    for days_ago in (0.1, 3, 40):  # overdue cards count today
+        CardState.objects.create(
+            user=user, question=QuestionFactory(topic=topic, bank__topic=topic),
+            state=scheduling.REVIEW, stability=10, difficulty=5,
+            due=now - timedelta(days=days_ago),
+        )  # fmt: skip
+    settings = selectors.study_settings(user)
+    forecast = progress.forecast(user, settings, now)
+    assert forecast == forecast_from_cards(user, settings, now)
+    assert forecast[0][1] == 3 and sum(n for _, n in forecast) == 3 + 24 * 4 * 3
