@@ -59,13 +59,16 @@ def _load(pk: int) -> Question:
 
 
 def _current(version: str) -> _Cache:
-    """Return the cache of `version`, started afresh when the version moved on (or it is full)."""
+    """Return the cache of `version`, started afresh when the version moved on (or its questions
+    are too many: then it keeps the topics, counted at the same version)."""
     global _cache
     cache = _cache
     if cache.version != version or len(cache.questions) >= MAX_QUESTIONS:
         with _lock:
-            if _cache.version != version or len(_cache.questions) >= MAX_QUESTIONS:
+            if _cache.version != version:
                 _cache = _Cache(version=version)
+            elif len(_cache.questions) >= MAX_QUESTIONS:
+                _cache = _Cache(version=version, topics=_cache.topics)
             cache = _cache
     return cache
 

@@ -14,10 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import (
-    Q,
-    Sum,
-)
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
 from studyapp.banks import catalog

@@ -64,7 +64,8 @@ def _pg_topic_deltas(changes: str) -> str:
         f'FROM ({changes}) AS c INNER JOIN "{QUESTIONS}" AS q ON q."id" = c."question_id" '
         f'WHERE NOT q."is_retired" AND c."state" <> {NEW} '
         'GROUP BY c."user_id", q."topic_id") AS d '
-        "WHERE d.learning <> 0 OR d.review <> 0 OR d.stable_review <> 0"
+        "WHERE d.learning <> 0 OR d.review <> 0 OR d.stable_review <> 0 "
+        'ORDER BY d."user_id", d."topic_id"'
     )
 
 
@@ -74,12 +75,15 @@ def _pg_due_deltas(changes: str) -> str:
         f'SELECT c."user_id", {slot} AS slot, SUM(c.sign) AS cards '
         f'FROM ({changes}) AS c INNER JOIN "{QUESTIONS}" AS q ON q."id" = c."question_id" '
         f'WHERE NOT q."is_retired" AND c."state" <> {NEW} AND NOT c."is_suspended" '
-        f'GROUP BY c."user_id", {slot} HAVING SUM(c.sign) <> 0'
+        f'GROUP BY c."user_id", {slot} HAVING SUM(c.sign) <> 0 ORDER BY 1, 2'
     )
 
 
-def _pg_apply(topic_deltas: str, due_deltas: str, *, upsert: bool) -> str:
+def _pg_apply(topic_deltas: str, due_deltas: str, *, upsert: bool, empties: bool = True) -> str:
     """Return the statements adding the deltas to both tables, then dropping emptied slots.
+
+    The deltas come in key order, so two transactions changing the same learner's rows lock
+    them in the same order (no deadlock between, say, a rating and a queue_now).
 
     Deletions update the rows they find and never insert one: when a learner is deleted, their
     counts may go before their cards."""
@@ -111,7 +115,7 @@ def _pg_apply(topic_deltas: str, due_deltas: str, *, upsert: bool) -> str:
         f'DELETE FROM "{DUE_COUNTS}" AS t USING ({due_deltas}) AS d WHERE '
         't."user_id" = d."user_id" AND t."slot" = d.slot AND d.cards < 0 AND t."cards" = 0;'
     )
-    return f"{topics}\n{due}\n{emptied}"
+    return f"{topics}\n{due}\n{emptied}" if empties else f"{topics}\n{due}"
 
 
 def _pg_function(name: str, body: str) -> str:
@@ -123,8 +127,13 @@ def _pg_function(name: str, body: str) -> str:
 
 def _pg_card_function(name: str, sources: list[tuple[str, int]], *, upsert: bool) -> str:
     changes = _pg_changes(sources)
+    # Inserted cards only add: no slot can be emptied.
+    empties = any(sign < 0 for _, sign in sources)
     return _pg_function(
-        name, _pg_apply(_pg_topic_deltas(changes), _pg_due_deltas(changes), upsert=upsert)
+        name,
+        _pg_apply(
+            _pg_topic_deltas(changes), _pg_due_deltas(changes), upsert=upsert, empties=empties
+        ),
     )
 
 
@@ -152,13 +161,14 @@ def _pg_question_function() -> str:
         f"SUM(c.sign * {stable}::int) AS stable_review "
         f"FROM ({changes}) AS c WHERE NOT c.retired "
         'GROUP BY c."user_id", c.topic_id) AS d '
-        "WHERE d.learning <> 0 OR d.review <> 0 OR d.stable_review <> 0"
+        "WHERE d.learning <> 0 OR d.review <> 0 OR d.stable_review <> 0 "
+        'ORDER BY d."user_id", d."topic_id"'
     )
     slot = SLOT["postgresql"].format(due='c."due"')
     due_deltas = (
         f'SELECT c."user_id", {slot} AS slot, SUM(c.sign) AS cards '
         f'FROM ({changes}) AS c WHERE NOT c.retired AND NOT c."is_suspended" '
-        f'GROUP BY c."user_id", {slot} HAVING SUM(c.sign) <> 0'
+        f'GROUP BY c."user_id", {slot} HAVING SUM(c.sign) <> 0 ORDER BY 1, 2'
     )
     return _pg_function(
         "study_count_cards_of_questions", _pg_apply(topic_deltas, due_deltas, upsert=True)
@@ -167,7 +177,11 @@ def _pg_question_function() -> str:
 
 PG_TRIGGERS = [
     ("INSERT", "REFERENCING NEW TABLE AS new_cards", "study_count_inserted_cards"),
-    ("UPDATE", "REFERENCING OLD TABLE AS old_cards NEW TABLE AS new_cards", "study_count_updated_cards"),
+    (
+        "UPDATE",
+        "REFERENCING OLD TABLE AS old_cards NEW TABLE AS new_cards",
+        "study_count_updated_cards",
+    ),
     ("DELETE", "REFERENCING OLD TABLE AS old_cards", "study_count_deleted_cards"),
 ]
 
