@@ -317,11 +317,17 @@ def test_the_forecast_from_the_slots_is_the_forecast_from_the_cards_across_dayli
     assert forecast[0][1] == 3 and sum(n for _, n in forecast) == 3 + 24 * 4 * 3
 
 
-def test_postgresql_never_scans_the_cards_with_parallel_workers():
+def test_postgresql_never_scans_the_cards_or_the_reviews_with_parallel_workers():
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("a PostgreSQL storage parameter")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'study_cardstate'")
-        assert cursor.fetchone()[0] == ["parallel_workers=0"]
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class "
+            "WHERE relname IN ('study_cardstate', 'study_reviewlog') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [
+            ("study_cardstate", ["parallel_workers=0"]),
+            ("study_reviewlog", ["parallel_workers=0"]),
+        ]
