@@ -5,7 +5,7 @@ per topic by state (`TopicCardCount`) and, once started, per 15-minute slot of t
 (`DueCardCount`). Database triggers on the cards and on the questions keep both in step, in the
 transaction of every write, whatever makes it (rating, undo, reset, suspend, bury, queue now,
 assessments, imports, bulk updates, loadbanks or the admin retiring a question or moving it to
-another topic, a learner deleted): study migration 0008 made them, for SQLite and PostgreSQL.
+another topic, a learner deleted): study migration 0009 made them, for SQLite and PostgreSQL.
 `rebuild` counts again from the cards (the migration's backfill; `manage.py rebuild_card_counts`).
 
 What a card adds, the rules the triggers follow (its question in study: not retired):
@@ -27,7 +27,7 @@ from studyapp.core import sql
 from . import scheduling
 from .models import CardState, DueCardCount, ReviewLog, TopicCardCount
 
-MATURE_DAYS = 21  # the triggers of migration 0008 hold the same figure
+MATURE_DAYS = 21  # the triggers of migration 0009 hold the same figure
 SLOT_SECONDS = 900
 
 

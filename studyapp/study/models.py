@@ -294,7 +294,7 @@ class TopicCardCount(models.Model):
     """One learner's cards of one topic's questions in study, by where they stand: what the
     progress page's mastery reads instead of the cards.
 
-    Kept by database triggers on the cards and the questions (study migration 0008), in the
+    Kept by database triggers on the cards and the questions (study migration 0009), in the
     transaction of every write, whatever writes it (services, bulk updates, imports, the admin,
     loadbanks retiring or moving a question): `card_counts.rebuild` recomputes it from the cards.
     """

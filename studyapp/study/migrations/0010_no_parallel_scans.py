@@ -24,7 +24,7 @@ def default_parallel_scans(apps, schema_editor):  # noqa: ANN001, ANN201 - a Run
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("study", "0008_card_counts"),
+        ("study", "0009_card_counts"),
     ]
 
     operations = [

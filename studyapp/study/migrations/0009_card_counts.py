@@ -367,7 +367,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('banks', '0011_content_version'),
-        ('study', '0007_daily_review_summary'),
+        ('study', '0008_drop_indexes_covered_by_composites'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
