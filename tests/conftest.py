@@ -164,3 +164,14 @@ def no_markdown_rendering(monkeypatch):
     monkeypatch.setattr("studyapp.core.markdown.is_hostile", refuse)
     monkeypatch.setattr("studyapp.core.markdown._plain", refuse)
     monkeypatch.setattr("studyapp.core.markdown._convert", refuse)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_cache():
+    """Start every test with an empty content cache (`banks.catalog`). Each test's content is
+    rolled back at its end, which gives the content version back its value from before: a
+    process never sees that in use (a version, once committed, never comes back), but the next
+    test would find the last one's questions and topics cached under it."""
+    from studyapp.banks import catalog
+
+    catalog.clear()

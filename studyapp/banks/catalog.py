@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from .format import QuestionSpec
-from .models import ContentVersion, Question, Snippet
+from .models import ContentVersion, Question, Snippet, Topic
 
 # Questions kept per process at most (the real content holds about 500): past it the cache
 # starts again, so a catalog of a million questions costs reads, never memory.
@@ -29,6 +29,7 @@ MAX_QUESTIONS = 5000
 class _Cache:
     version: str | None = None
     questions: dict[int, Question] = field(default_factory=dict)
+    topics: list[Topic] | None = None
 
 
 _cache = _Cache()
@@ -60,13 +61,16 @@ def _load(pk: int) -> Question:
 
 
 def _current(version: str) -> _Cache:
-    """Return the cache of `version`, started afresh when the version moved on (or it is full)."""
+    """Return the cache of `version`, started afresh when the version moved on (or its questions
+    are too many: then it keeps the topics, counted at the same version)."""
     global _cache
     cache = _cache
     if cache.version != version or len(cache.questions) >= MAX_QUESTIONS:
         with _lock:
-            if _cache.version != version or len(_cache.questions) >= MAX_QUESTIONS:
+            if _cache.version != version:
                 _cache = _Cache(version=version)
+            elif len(_cache.questions) >= MAX_QUESTIONS:
+                _cache = _Cache(version=version, topics=_cache.topics)
             cache = _cache
     return cache
 
@@ -121,6 +125,20 @@ def grading_spec(question: Question) -> QuestionSpec:
     question, every time for any other."""
     spec = getattr(question, "_grading_spec", None)
     return spec if spec is not None else question.to_spec()
+
+
+def topics_with_question_counts(version: str | None) -> list[Topic]:
+    """Return every topic, in order, with `question_count` (`Topic.objects.with_question_counts`),
+    from this process's cache when `version` is the content version they were counted at (a
+    million questions are counted once per content change, not once per page). None counts them
+    every time. The topics may be shared by other requests: read them, never change them."""
+    if version is None:
+        return list(Topic.objects.with_question_counts())
+    cache = _current(version)
+    topics = cache.topics
+    if topics is None:
+        topics = cache.topics = list(Topic.objects.with_question_counts())
+    return topics
 
 
 def clear() -> None:

@@ -2,36 +2,32 @@
 
 Whatever counts reviews by day (heatmap, streak, today's figures, time studied, true retention)
 reads the learner's daily summaries (a row per day studied, `DailyReviewSummary`), never their
-review log; what depends on each card (mastery, due and forecast counts) reads their cards.
+review log; what depends on each card reads counts the database keeps as the cards change
+(`card_counts`: per topic for mastery, per due slot for the forecast), never all their cards;
+"due today" counts the cards due up to DUE_TODAY_CAP. None reads every question: the topics'
+question counts come from the content cache.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import (
-    Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    Sum,
-)
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 
+from studyapp.banks import catalog
 from studyapp.banks.models import Topic
-from studyapp.study import scheduling
-from studyapp.study.models import CardState, DailyReviewSummary, ReviewLog, StudySettings
-from studyapp.study.selectors import new_available, questions_in_scope
+from studyapp.study import card_counts, scheduling
+from studyapp.study.models import DailyReviewSummary, StudySettings
+from studyapp.study.selectors import cards_due_before, new_available
 
 DAY_OFFSET = timedelta(hours=scheduling.DAY_STARTS_AT.hour)
 
 
-MATURE_DAYS = 21
+MATURE_DAYS = card_counts.MATURE_DAYS
+DUE_TODAY_CAP = 1000  # "due today" counts up to this many cards, then says "1000+"
 RETENTION_DAYS = 30  # true retention over the study days of the last 30 (today's included)
 
 
@@ -90,48 +86,37 @@ def topic_mastery(user: object, settings: StudySettings, now: datetime) -> list[
     """Per topic: its questions in study as new, learning, young and mature (mastered) cards,
     and whether the learner added it to their reviews. Weakest first.
 
-    Two grouped queries (topics with their question counts, the learner's cards per topic and
-    state), each reading its rows once: a subquery per topic would read the cards once per topic.
+    `settings` as `study_settings` returns it (with the content version). Two queries, neither
+    reading the learner's cards nor the questions: the learner's card counts per topic (kept by
+    the database, `card_counts`) less their cards failed today (today's reviews, joined once),
+    and the topics they added. The topics and their question counts come from the content cache.
     """
-    # The cards failed today, from today's reviews alone (read once, not once per card).
-    failed_today = (
-        ReviewLog.objects.for_user(user)
-        .filter(
-            rating=scheduling.AGAIN, reviewed_at__gte=scheduling.day_start(now, settings.time_zone)
-        )
-        .values("card_id")
-    )
-    in_review = Q(state=scheduling.REVIEW)
-    mature = in_review & Q(stability__gte=MATURE_DAYS) & ~Q(pk__in=failed_today)
-    learning = Q(state__in=[scheduling.LEARNING, scheduling.RELEARNING])
     counts = {
-        row["question__topic"]: row
-        for row in CardState.objects.filter(user=user, question__is_retired=False)
-        .order_by()
-        .values("question__topic")
-        .annotate(
-            learning=Count("pk", filter=learning),
-            review=Count("pk", filter=in_review),
-            mature=Count("pk", filter=mature),
+        topic_id: (learning, review, mature)
+        for topic_id, learning, review, mature in card_counts.topic_counts(
+            user, scheduling.day_start(now, settings.time_zone)
         )
     }
-    added = StudySettings.added_topics.through.objects.filter(
-        studysettings__user=user, topic=OuterRef("pk")
+    added = set(
+        StudySettings.added_topics.through.objects.filter(studysettings_id=settings.pk).values_list(
+            "topic_id", flat=True
+        )
     )
     rows = []
-    for topic in Topic.objects.with_question_counts().annotate(is_added=Exists(added)):
+    version = getattr(settings, "content_version", None)
+    for topic in catalog.topics_with_question_counts(version):
         if not topic.question_count:
             continue
-        row = counts.get(topic.pk, {"learning": 0, "review": 0, "mature": 0})
+        learning, review, mature = counts.get(topic.pk, (0, 0, 0))
         rows.append(
             TopicMastery(
                 topic=topic,
                 total=topic.question_count,
-                new=max(0, topic.question_count - row["learning"] - row["review"]),
-                learning=row["learning"],
-                young=row["review"] - row["mature"],
-                mature=row["mature"],
-                is_added=topic.is_added,
+                new=max(0, topic.question_count - learning - review),
+                learning=learning,
+                young=review - mature,
+                mature=mature,
+                is_added=topic.pk in added,
             )
         )
     return sorted(rows, key=lambda row: (row.share, row.topic.position))
@@ -139,7 +124,8 @@ def topic_mastery(user: object, settings: StudySettings, now: datetime) -> list[
 
 @dataclass(frozen=True)
 class Summary:
-    due_today: int
+    due_today: int  # at most DUE_TODAY_CAP
+    due_today_is_capped: bool  # more than DUE_TODAY_CAP are due today
     new_available: int
     reviewed_today: int
     streak: int
@@ -147,11 +133,6 @@ class Summary:
     studied_total_ms: int
     true_retention: float | None
     retention_reviews: int
-
-
-def _shifted(field: str) -> ExpressionWrapper:
-    """A datetime column moved back 4 hours, so its date is the learner's study day."""
-    return ExpressionWrapper(F(field) - DAY_OFFSET, output_field=DateTimeField())
 
 
 def study_day(moment: datetime, time_zone: str) -> date:
@@ -176,26 +157,24 @@ def review_days(
 def forecast(
     user: object, settings: StudySettings, now: datetime, days: int = 30
 ) -> list[tuple[date, int]]:
-    """Return the cards coming due on each of the next `days` study days (overdue count today)."""
+    """Return the cards coming due on each of the next `days` study days (overdue count today):
+    the started cards, not suspended, whose question is in study.
+
+    One query over the learner's due counts per 15-minute slot (`card_counts`), never their
+    cards: the slots of their overdue cards and of the coming days (at most 96 a day), summed
+    per day by the database."""
+    zone = ZoneInfo(settings.time_zone)
     today = study_day(now, settings.time_zone)
-    end = scheduling.day_start(now, settings.time_zone) + timedelta(days=days, hours=2)
-    rows = (
-        CardState.objects.for_user(user)
-        .in_study()
-        .filter(is_suspended=False, due__lt=end)
-        .exclude(state=scheduling.NEW)
-        .annotate(shifted=_shifted("due"))
-        .annotate(day=TruncDate("shifted", tzinfo=ZoneInfo(settings.time_zone)))
-        .order_by()
-        .values("day")
-        .annotate(n=Count("pk"))
-    )
-    counts = {today + timedelta(days=i): 0 for i in range(days)}
-    for row in rows:
-        day = max(row["day"], today)
-        if day in counts:
-            counts[day] += row["n"]
-    return sorted(counts.items())
+    # A card's study day is its due moment's local date 4 hours earlier: day d starts 4 hours
+    # after the first moment of local date d (midnight, or the end of a daylight-saving gap at
+    # midnight), a whole slot (time zones are offset by whole quarters of an hour).
+    starts = [
+        datetime.combine(today + timedelta(days=i), time(0), tzinfo=zone).astimezone(UTC)
+        + DAY_OFFSET  # 4 hours of time, not of the local clock
+        for i in range(1, days + 1)
+    ]
+    rows = dict(card_counts.due_counts_per_day(user, [card_counts.slot_of(s) for s in starts]))
+    return [(today + timedelta(days=i), rows.get(i, 0)) for i in range(days)]
 
 
 def streak(days_with_reviews: dict[date, int], today: date) -> int:
@@ -213,13 +192,8 @@ def summary(
 ) -> Summary:
     """Return the figures at the top of the progress page."""
     next_start = scheduling.next_day_start(now, settings.time_zone)
-    due_today = (
-        CardState.objects.for_user(user)
-        .filter(question__in=questions_in_scope(settings), is_suspended=False, due__lt=next_start)
-        .exclude(state=scheduling.NEW)
-        .exclude(buried_until__gt=now)
-        .count()
-    )
+    # Counted up to DUE_TODAY_CAP (one bounded index range), shown as "1000+" past it.
+    due_today = cards_due_before(user, settings, now, next_start, DUE_TODAY_CAP + 1)
     # The learner's daily summaries: one row per day studied, whatever the reviews that day.
     today = study_day(now, settings.time_zone)
     on_today = Q(day=today)
@@ -234,7 +208,8 @@ def summary(
     )
     total = reviews["retention_total"]
     return Summary(
-        due_today=due_today,
+        due_today=min(due_today, DUE_TODAY_CAP),
+        due_today_is_capped=due_today > DUE_TODAY_CAP,
         new_available=new_available(user, settings, now, reviews["new_today"]),
         reviewed_today=reviews["today"],
         streak=streak(heatmap, today),

@@ -299,3 +299,56 @@ class DailyReviewSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.day}: {self.reviews} reviews"
+
+
+class TopicCardCount(models.Model):
+    """One learner's cards of one topic's questions in study, by where they stand: what the
+    progress page's mastery reads instead of the cards.
+
+    Kept by database triggers on the cards and the questions (study migration 0009), in the
+    transaction of every write, whatever writes it (services, bulk updates, imports, the admin,
+    loadbanks retiring or moving a question): `card_counts.rebuild` recomputes it from the cards.
+    """
+
+    # Indexed by the unique (user, topic), which starts with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    learning = models.IntegerField(default=0, help_text="Cards in learning or relearning steps.")
+    review = models.IntegerField(default=0, help_text="Cards in review.")
+    stable_review = models.IntegerField(
+        default=0,
+        help_text="Cards in review with a stability of MATURE_DAYS (21) days or more (mature, "
+        "unless failed today).",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="topic_card_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · topic {self.topic_id}"
+
+
+class DueCardCount(models.Model):
+    """How many of one learner's cards come due in one 15-minute slot: the cards started (not
+    new), not suspended, whose question is in study. What the forecast reads instead of the
+    cards; a slot maps to one study day in every time zone (their offsets are whole quarters of
+    an hour). Kept by the same triggers as `TopicCardCount`; a slot left without cards is
+    deleted."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    slot = models.BigIntegerField(help_text="The due moment's seconds since 1970 over 900.")
+    cards = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "slot"], name="due_card_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · slot {self.slot}: {self.cards}"

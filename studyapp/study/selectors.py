@@ -230,6 +230,28 @@ def new_available(user: object, settings: StudySettings, now: datetime, new_toda
     return _new_questions(user, settings, now).order_by()[:new_left].count()
 
 
+def cards_due_before(
+    user: object, settings: StudySettings, now: datetime, before: datetime, limit: int
+) -> int:
+    """Return how many of the learner's started cards in scope come due before `before`, not
+    suspended nor buried now, counting `limit` at most. One query: the (user, due) index in
+    order from the first due card, stopping at the limit however many cards they hold."""
+    scope, scope_params = _scope_sql(settings)
+    cards, questions = CardState._meta.db_table, Question._meta.db_table
+    query = (
+        f'SELECT COUNT(*) FROM (SELECT 1 AS one FROM "{cards}" AS c '
+        f'INNER JOIN "{questions}" AS q ON q."id" = c."question_id" '
+        f'INNER JOIN "{Bank._meta.db_table}" AS b ON b."id" = q."bank_id" '
+        f'WHERE c."user_id" = %s AND c."due" < %s AND c."state" <> {NEW} '
+        'AND NOT c."is_suspended" AND NOT q."is_retired" AND NOT b."is_restricted" '
+        f'AND (c."buried_until" IS NULL OR c."buried_until" <= %s){scope} '
+        'ORDER BY c."due" LIMIT %s) AS d'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [user.pk, sql.param(before), sql.param(now), *scope_params, limit])
+        return cursor.fetchone()[0]
+
+
 def new_in_topic(user: object, settings: StudySettings, topic: object, now: datetime) -> int:
     """Return how many of a topic's questions the learner has not started."""
     return _new_questions(user, settings, now).filter(topic=topic).order_by().count()

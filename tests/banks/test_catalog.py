@@ -192,3 +192,32 @@ def test_loading_changed_content_changes_the_version_and_unchanged_content_does_
     path.write_text(path.read_text().replace("NodePort", "NodePort (edited)", 1))
     call_command("loadbanks", str(example_content.root), verbosity=0)
     assert catalog.content_version() != loaded
+
+
+def test_topic_question_counts_are_counted_once_per_content_version(
+    monkeypatch, django_assert_num_queries
+):
+    topic = TopicFactory()
+    QuestionFactory(topic=topic, bank__topic=topic)
+    QuestionFactory(topic=topic, bank__topic=topic, is_retired=True)
+    version = catalog.content_version()
+    with django_assert_num_queries(1):
+        [counted] = catalog.topics_with_question_counts(version)
+    assert (counted, counted.question_count) == (topic, 1)
+    with django_assert_num_queries(0):
+        assert catalog.topics_with_question_counts(version)[0] is counted
+    # A full question cache starts again, and keeps the topics counted at the same version.
+    monkeypatch.setattr(catalog, "MAX_QUESTIONS", 1)
+    question = QuestionFactory(topic=topic, bank__topic=topic)
+    version = catalog.content_version()
+    assert catalog.topics_with_question_counts(version)[0].question_count == 2
+    catalog.study_question(question.pk, version)
+    catalog.study_question(question.pk, version)
+    with django_assert_num_queries(0):
+        assert catalog.topics_with_question_counts(version)[0].question_count == 2
+    Question.objects.filter(pk=question.pk).update(is_retired=True)  # as loadbanks retires
+    version = catalog.content_version()
+    with django_assert_num_queries(1):
+        assert catalog.topics_with_question_counts(version)[0].question_count == 1
+    with django_assert_num_queries(1):  # without a version, counted every time
+        catalog.topics_with_question_counts(None)

@@ -202,6 +202,7 @@ def test_progress_page_with_an_interview_runs_a_constant_number_of_queries(
     history(user, catalog(size_per_topic=size))
     set_interview(user, DAY)
     client.force_login(user)
+    client.get("/progress/")  # counts the topics' questions once for this content version
     with django_assert_max_num_queries(18):  # 10 for the page, 8 for the interview block
         html = client.get("/progress/").content.decode()
     assert "chance of 70% or more" in html

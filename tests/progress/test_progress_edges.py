@@ -131,3 +131,18 @@ def test_a_streak_of_one_day_is_today_or_yesterday_and_a_gap_ends_it():
     assert selectors.streak({today - timedelta(days=1): 1}, today) == 1
     assert selectors.streak({today - timedelta(days=2): 5}, today) == 0
     assert selectors.streak({today: 0, today - timedelta(days=1): 2}, today) == 1
+
+
+def test_due_today_counts_up_to_its_cap_and_the_page_says_so(client, user, monkeypatch):
+    monkeypatch.setattr(selectors, "DUE_TODAY_CAP", 3)
+    for hours in range(3):
+        card(user, due=NOW - timedelta(hours=hours))
+    settings = study_settings(user)
+    figures = selectors.summary(user, settings, NOW, {})
+    assert (figures.due_today, figures.due_today_is_capped) == (3, False)
+    card(user, due=NOW + timedelta(hours=10))  # before tomorrow's 4 a.m.: due today
+    figures = selectors.summary(user, settings, NOW, {})
+    assert (figures.due_today, figures.due_today_is_capped) == (3, True)
+    client.force_login(user)
+    html = client.get("/progress/").content.decode()
+    assert '<span class="stat-value">3+</span>' in html and "due today (counted up to 3)" in html
