@@ -13,7 +13,10 @@ from hypothesis import settings
 # Migrations that install database triggers (a RunPython `create_triggers(apps, schema_editor)`):
 # a test database built from the models (`--no-migrations`, as `make mutate` runs the tests) gets
 # them too, so the code under test sees the same database as in production.
-TRIGGER_MIGRATIONS = ("studyapp.banks.migrations.0011_content_version",)
+TRIGGER_MIGRATIONS = (
+    "studyapp.banks.migrations.0011_content_version",
+    "studyapp.study.migrations.0009_card_counts",
+)
 
 # Under `make mutate` (mutmut sets MUTANT_UNDER_TEST) many test runs share two busy cores: a
 # Hypothesis test must fail because a mutant broke the code, not because the machine was slow

@@ -247,9 +247,8 @@ def cards_due_before(
         f'AND (c."buried_until" IS NULL OR c."buried_until" <= %s){scope} '
         'ORDER BY c."due" LIMIT %s) AS d'
     )
-    with connection.cursor() as cursor:
-        cursor.execute(query, [user.pk, sql.param(before), sql.param(now), *scope_params, limit])
-        return cursor.fetchone()[0]
+    params = [user.pk, sql.param(before), sql.param(now), *scope_params, limit]
+    return sql.fetchone(query, params)[0]
 
 
 def new_in_topic(user: object, settings: StudySettings, topic: object, now: datetime) -> int:
