@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from studyapp.accounts.models import User
 from studyapp.study import summaries
+from studyapp.study.management.learners import add_user_option, learner_ids
 
 
 class Command(BaseCommand):
@@ -16,15 +16,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--user", help="one learner's username (default: every learner)")
+        add_user_option(parser)
 
     def handle(self, *args: object, user: str | None, **options: object) -> None:
-        user_ids = None
-        if user is not None:
-            learner = User.objects.filter(username=user).first()
-            if learner is None:
-                raise CommandError(f"No user named {user!r}.")
-            user_ids = [learner.pk]
+        user_ids = learner_ids(user)
         with transaction.atomic():
             rows = summaries.rebuild(user_ids)
         self.stdout.write(f"Daily review summaries: {rows} day{'s' if rows != 1 else ''} written.")
