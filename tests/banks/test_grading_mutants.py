@@ -13,7 +13,9 @@ from studyapp.banks.grading import (
     MAX_ANSWER_CHARS,
     MAX_SHORT_CHARS,
     Grade,
+    _matches_pattern,
     grade,
+    is_one_edit_apart,
     match_typed,
     normalize_text,
     pattern_matches,
@@ -221,3 +223,48 @@ def test_a_broken_manifest_over_the_length_limit_is_judged_too_long_not_sent_bac
     at_limit = broken + "#" * (MAX_ANSWER_CHARS - len(broken))
     assert unanswered_reason(YAML, [at_limit]).startswith("This is not valid YAML yet (line ")
     assert unanswered_reason(YAML, [at_limit + "#"]) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("abcx", "xyzw"),  # the last letter given is the first expected: not a swap
+        ("abcd", "dbca"),  # two letters swapped, but not neighbours
+        ("abcd", "xbcy"),  # two letters changed, not neighbours
+        ("abcd", "axyd"),  # two neighbours changed, not swapped
+    ],
+)
+def test_only_a_swap_of_two_neighbouring_letters_is_one_edit(given, expected):
+    assert not is_one_edit_apart(given, expected)
+    assert is_one_edit_apart("abdc", "abcd")
+
+
+def test_a_pattern_sees_the_answer_with_its_spaces_collapsed_and_its_trailing_slash_gone():
+    assert _matches_pattern("kubectl get pods", "kubectl  get\t pods")
+    assert _matches_pattern("/api/foox", "/api/FOOX/")  # the slash goes, the letters stay
+
+
+def test_an_order_with_an_unknown_item_among_the_right_ones_is_judged_without_error():
+    assert grade(ORDER, ["nonsense", "Pod", "Service", "Ingress"]).is_correct
+    assert not grade(ORDER, ["nonsense", "Service", "Pod", "Ingress"]).is_correct
+
+
+def test_a_cloze_blank_takes_a_dash_for_an_underscore_when_the_author_allows_it():
+    cloze = QuestionSpec(
+        id="cd",
+        type="cloze",
+        prompt="Set {{c1::node-port}}.",
+        explanation="E",
+        dash_underscore=True,
+    )
+    assert grade(cloze, ["node_port"]) == Grade(True, 1.0)
+    assert not grade(dataclasses.replace(cloze, dash_underscore=False), ["node_port"]).is_correct
+
+
+def test_a_cloze_without_blanks_scores_nothing_rather_than_failing():
+    assert grade(dataclasses.replace(CLOZE_ONE, prompt="No blanks."), []).score == 0.0
+
+
+def test_flashcard_credit_is_rounded_to_four_places():
+    three = dataclasses.replace(FLASHCARD, key_points=("a", "b", "c"))
+    assert grade(three, ["0"]).score == 0.3333
