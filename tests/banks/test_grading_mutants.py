@@ -268,3 +268,36 @@ def test_a_cloze_without_blanks_scores_nothing_rather_than_failing():
 def test_flashcard_credit_is_rounded_to_four_places():
     three = dataclasses.replace(FLASHCARD, key_points=("a", "b", "c"))
     assert grade(three, ["0"]).score == 0.3333
+
+
+def test_dash_for_underscore_holds_in_the_typo_tolerant_match_too():
+    assert within_typo_tolerance("node_port_rnge", "node-port-range", dash_underscore=True)
+    assert within_typo_tolerance("node-port-rnge", "node_port_range", dash_underscore=True)
+    assert not within_typo_tolerance("node_port_rnge", "node-port-range")
+    assert match_typed("node_port_rnge", ["node-port-range"], dash_underscore=True).has_typo
+    assert match_typed("node-port", ["node_port"], dash_underscore=True).has_typo is False
+    assert match_typed("node_port", ["node-port"]) is None  # off unless the author allows it
+    assert match_typed("proxies", ["proxied", "proxies"]).accepted == "proxies"
+    short = QuestionSpec(
+        id="du", type="short", prompt="P", explanation="E", answers=("node-port-range",),
+        dash_underscore=True,
+    )  # fmt: skip
+    assert grade(short, ["node_port_rnge"]).is_correct
+
+
+def test_a_kubectl_command_with_its_flags_in_another_order_is_right_with_full_credit():
+    short = QuestionSpec(
+        id="k", type="short", prompt="P", explanation="E",
+        answers=("kubectl get pods -n kube-system -o wide",),
+    )  # fmt: skip
+    assert grade(short, ["kubectl get pods -o wide -n kube-system"]) == Grade(True, 1.0)
+
+
+def test_multi_ignores_a_choice_that_does_not_exist_and_scores_nothing_without_right_choices():
+    multi = QuestionSpec(
+        id="m", type="multi", prompt="P", explanation="E",
+        choices=(ChoiceSpec("a", True), ChoiceSpec("b", True), ChoiceSpec("c")),
+    )  # fmt: skip
+    assert grade(multi, ["0", "1", "junk"]) == Grade(True, 1.0)
+    none_right = dataclasses.replace(multi, choices=(ChoiceSpec("a"), ChoiceSpec("b")))
+    assert grade(none_right, ["0"]).score == 0.0
