@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.contrib.auth import backends
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from studyapp.core import sql
 
@@ -33,7 +34,9 @@ class ModelBackend(backends.ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        row = sql.fetchone(_USER_SQL, [pk])
+        with connection.cursor() as cursor:
+            cursor.execute(_USER_SQL, [pk])
+            row = cursor.fetchone()
         if row is None:
             return None
         user = sql.instance(User, row)

@@ -60,13 +60,6 @@ def _load(pk: int) -> Question:
     return _questions().get(pk=pk)
 
 
-def _with_spec(question: Question) -> Question:
-    """Return the question, its grading spec worked out once to keep with it in the cache (no
-    query: all it reads came with the question)."""
-    question._grading_spec = question.to_spec()
-    return question
-
-
 def _current(version: str) -> _Cache:
     """Return the cache of `version`, started afresh when the version moved on (or its questions
     are too many: then it keeps the topics, counted at the same version)."""
@@ -95,7 +88,9 @@ def study_question(pk: int, version: str | None) -> Question:
     cache = _current(version)
     question = cache.questions.get(pk)
     if question is None:
-        question = cache.questions[pk] = _with_spec(_load(pk))
+        question = _load(pk)
+        question._grading_spec = question.to_spec()  # no query: all it reads came with it
+        cache.questions[pk] = question
     return question
 
 
@@ -118,7 +113,8 @@ def warm() -> int:
     questions = list(_questions().filter(is_retired=False).order_by("pk")[:MAX_QUESTIONS])
     warmed = _Cache(version=version)
     for question in questions:
-        warmed.questions[question.pk] = _with_spec(question)
+        question._grading_spec = question.to_spec()
+        warmed.questions[question.pk] = question
     with _lock:
         _cache = warmed
     return len(questions)
