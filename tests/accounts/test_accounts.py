@@ -232,6 +232,7 @@ def test_password_pages_are_the_apps_own(client, member):
     assert 'name="old_password"' in html
 
 
+@pytest.mark.slow
 def test_changing_my_password(client, member):
     client.force_login(member)
     wrong = client.post("/accounts/password/", {"old_password": "nope", "new_password1":
@@ -306,6 +307,7 @@ def test_reset_requests_are_rate_limited(client, member, settings, mailoutbox):
     assert len(mailoutbox) == 2
 
 
+@pytest.mark.slow
 def test_e_mail_goes_to_the_console_in_development_and_smtp_in_production():
     from tests.core.test_production import run_production
 

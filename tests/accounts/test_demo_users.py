@@ -20,6 +20,7 @@ def test_no_demo_user_is_made_with_debug_off(settings):
     assert not User.objects.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_demo_users_in_development_once(settings, client):
     settings.DEBUG = True
@@ -40,6 +41,7 @@ def test_demo_users_in_development_once(settings, client):
     assert User.objects.get(username="admin").check_password("changed-by-me-42")
 
 
+@pytest.mark.slow
 def test_the_production_settings_refuse_the_demo_superuser():
     """As deployed (DJANGO_ENV=production, DEBUG off by default): the command says no and never
     touches the database (unmigrated here: any query would fail)."""

@@ -21,6 +21,7 @@ from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, log_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
     pytest.mark.skipif(
         not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM))
         and not os.environ.get("E2E_REQUIRED"),

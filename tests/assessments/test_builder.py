@@ -293,6 +293,7 @@ def test_the_team_page_lists_its_assessments(client, team, lead, member, assessm
     assert "New assessment" not in section
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [2, 30])
 def test_the_team_page_runs_a_constant_number_of_queries(
     client, team, lead, example, size, django_assert_max_num_queries

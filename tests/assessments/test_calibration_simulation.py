@@ -128,6 +128,7 @@ def test_pass_chances_are_calibrated_within_the_sampling_error(known_model):
     assert result.brier < 0.8 * result.reference_brier
 
 
+@pytest.mark.slow
 def test_the_check_catches_predictions_from_the_wrong_model():
     # The same learners predicted with FSRS's default parameters instead of their own.
     question_pairs, attempt_pairs, _ = simulate(None, learners=500, seed=19)
@@ -135,6 +136,7 @@ def test_the_check_catches_predictions_from_the_wrong_model():
     assert calibration_problems(attempt_pairs, least=30) != []
 
 
+@pytest.mark.slow
 def test_the_check_catches_a_prior_that_trusts_thin_data(monkeypatch):
     # First tries read nearly at face value (a Beta prior worth one try at each level): the
     # chances of questions never studied come out over-confident.
@@ -190,6 +192,7 @@ def store(user, learner, questions_by_id):
     summaries.rebuild([user.pk])  # written in bulk: the days counted again
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_attempts_keep_calibrated_predictions_of_the_known_model(team):
     from django.core.management import call_command

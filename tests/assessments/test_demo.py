@@ -19,7 +19,7 @@ from studyapp.assessments.models import Assessment, Attempt
 from studyapp.study import summaries
 from studyapp.study.models import CardState, DailyReviewSummary, ReviewLog
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

@@ -273,6 +273,7 @@ def fifty_question_assessment(team):
     return assessment, questions
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("members", [10, 100])
 def test_readiness_of_a_50_question_assessment_over_100_members_in_constant_queries(
     client, team, lead, members, django_assert_num_queries
@@ -342,6 +343,7 @@ def test_the_report_shows_predicted_against_actual(client, assessment, lead, mem
     assert f"Brier score {expected_brier:.3f}" in section
 
 
+@pytest.mark.slow
 def test_report_with_predictions_runs_a_constant_number_of_queries(
     client, assessment, lead, django_assert_max_num_queries
 ):

@@ -276,6 +276,7 @@ def test_not_utf8_is_refused(content_dir):
     assert refuse(content_dir.root) == ["banks/b.yaml:2: the file is not UTF-8 text"]
 
 
+@pytest.mark.slow
 def test_command_exits_1_without_traceback(content_dir, tmp_path):
     content_dir.bank("b", single("    choices: [a, b]\n"))
     result = subprocess.run(

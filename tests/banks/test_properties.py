@@ -98,6 +98,7 @@ def test_arbitrary_bytes_are_errors_not_tracebacks(tmp_path_factory, data):
         assert all(str(error).startswith(str(root)) for error in exc.errors)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

@@ -74,6 +74,7 @@ def _change_form(question: Question, **changes: str) -> dict:
     return data
 
 
+@pytest.mark.slow
 def test_one_admin_edit_gives_a_one_question_diff(loaded_real_content, client, tmp_path):
     question = Question.objects.get(slug="services-no-endpoints")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))

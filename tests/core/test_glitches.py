@@ -246,6 +246,7 @@ def test_export_revlog_stops_quietly_when_the_reader_goes_away(example):
     stream.close()
 
 
+@pytest.mark.slow
 def test_export_revlog_piped_into_head_prints_no_traceback(tmp_path):
     """A real pipe closed early, through `manage.py`, with its own (throwaway) database."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}

@@ -30,12 +30,14 @@ def run_production(*args: str, **env: str) -> subprocess.CompletedProcess:
                           text=True, check=False)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_check_deploy_has_no_warnings():
     result = run_production("manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+@pytest.mark.slow
 def test_production_settings():
     code = (
         "import json, django; django.setup(); from django.conf import settings as s;"
@@ -62,6 +64,7 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
 
 
+@pytest.mark.slow
 def test_json_logs_in_production():
     code = "import django, logging; django.setup(); logging.getLogger('kubeprep').warning('hello %s', 'there')"
     result = run_production("-c", code, DJANGO_SETTINGS_MODULE="studyapp.settings")

@@ -40,6 +40,7 @@ def test_pages_have_a_strict_csp_and_no_inline_script_or_style(client, example, 
     assert ' style="' not in html
 
 
+@pytest.mark.slow
 def test_logins_are_throttled_per_username_and_address(client):
     UserFactory(username="ann", password="right-password-1")
     statuses = [
@@ -78,6 +79,7 @@ def _login(client, username, password, forwarded_for):
     )
 
 
+@pytest.mark.slow
 def test_behind_the_ingress_a_flood_from_one_client_never_locks_the_account_for_others(
     client, settings
 ):
@@ -93,6 +95,7 @@ def test_behind_the_ingress_a_flood_from_one_client_never_locks_the_account_for_
     assert _login(Client(), "ann", "right-password-1", "192.0.2.44").status_code == 302
 
 
+@pytest.mark.slow
 def test_without_trusted_proxies_a_forwarded_header_is_ignored(client, settings):
     settings.TRUSTED_PROXY_COUNT = 0
     UserFactory(username="ann", password="right-password-1")

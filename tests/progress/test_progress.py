@@ -250,6 +250,7 @@ def test_heatmap_geometry():
     assert charts.HeatCell(0, 0, date(2026, 1, 1), 1, 1).label == "Thu 1 Jan 2026: 1 review"
 
 
+@pytest.mark.slow
 def test_progress_page_runs_constant_queries_at_50000_reviews(
     client, user, django_assert_max_num_queries
 ):

@@ -217,6 +217,7 @@ class World:
         return kind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(4))
 def test_counts_kept_by_every_write_equal_the_counts_from_the_cards(seed):
     world = World(random.Random(seed))
@@ -238,6 +239,7 @@ def test_counts_kept_by_every_write_equal_the_counts_from_the_cards(seed):
         assert summary.due_today == due_today_from_cards(user, settings, now)
 
 
+@pytest.mark.slow
 def test_rebuild_counts_the_same_as_the_triggers_kept(capsys):
     world = World(random.Random(7))
     for _ in range(150):

@@ -91,6 +91,7 @@ def study_all(client, user, pick) -> list[bool]:  # noqa: ANN001
         CardState.objects.filter(user=user).update(buried_until="2999-01-01T00:00:00Z")
 
 
+@pytest.mark.slow
 def test_always_the_first_option_or_value_zero_scores_about_chance_over_50_cards(client):
     single_choice_questions(50)
     first_shown = UserFactory(pk=4242, username="first-shown")

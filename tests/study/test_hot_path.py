@@ -141,6 +141,7 @@ def test_answering_and_rating_write_without_extra_reads(django_assert_num_querie
     assert answer.card_id == card.pk and answer.is_correct
 
 
+@pytest.mark.slow
 def test_an_admin_edit_of_the_right_answer_is_graded_at_once(client):
     """The question is cached as it was graded; the admin moves the right answer; the very next
     answer is graded by the new one."""

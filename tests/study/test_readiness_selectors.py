@@ -49,6 +49,7 @@ def test_learners_reads_memories_first_tries_reviews_and_parameters():
     assert theirs.parameters is None and theirs.desired_retention == 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [2, 40])
 def test_learners_runs_four_queries_whatever_the_numbers(size, django_assert_num_queries):
     users = [UserFactory() for _ in range(size // 2 + 1)]

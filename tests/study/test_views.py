@@ -318,6 +318,7 @@ def make_cards(user, count):
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [10, 5000])
 def test_study_page_and_answer_post_run_constant_queries(
     client, learner, size, django_assert_max_num_queries
