@@ -37,6 +37,21 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Hash test passwords with MD5: Django's PBKDF2 takes a quarter of a second per password by
+    design, which every user a test makes would pay. PBKDF2 stays available for the code that
+    names it (the demo fixture's users)."""
+    from django.test import override_settings
+
+    hashers = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    with override_settings(PASSWORD_HASHERS=hashers):
+        yield
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, request):
     """The test database; built without migrations, it gets their triggers all the same."""
@@ -170,11 +185,14 @@ def no_markdown_rendering(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_content_cache():
+def _fresh_process_caches():
     """Start every test with an empty content cache (`banks.catalog`). Each test's content is
     rolled back at its end, which gives the content version back its value from before: a
     process never sees that in use (a version, once committed, never comes back), but the next
-    test would find the last one's questions and topics cached under it."""
+    test would find the last one's questions and topics cached under it. Likewise the learners'
+    time zones the study selectors remember by user id: ids come back after a rollback too."""
     from studyapp.banks import catalog
+    from studyapp.study import selectors
 
     catalog.clear()
+    selectors._time_zones.clear()

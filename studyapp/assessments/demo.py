@@ -84,8 +84,10 @@ def _people() -> dict[str, User]:
             first_name=first,
             last_name=last,
             email=f"{username}@example.com",
-            # A fixed salt: the fixture stays the same when nothing else changes.
-            password=make_password(username, salt=f"kubeprepdemo{username}"),
+            # A fixed salt and hasher: the fixture stays the same when nothing else changes.
+            password=make_password(
+                username, salt=f"kubeprepdemo{username}", hasher="pbkdf2_sha256"
+            ),
             date_joined=_at(-HISTORY_DAYS - 2),
         )
     return users
