@@ -201,8 +201,10 @@ is in [README.md](README.md#mutation-testing-make-mutate).
   {", ".join(str(c) for c in sorted(children)) or "?"} mutants at a time, `nice -n 10`
 - setup (copying the project, writing the mutants, one traced run of the suite to learn which
   tests reach which function): {minutes(setup)}
-- each mutant is then run against the tests that reach its function only (without the browser
-  tests of `tests/e2e`), stopping at the first failure
+- each mutant is then run against the tests that reach its function only, fastest first,
+  stopping at the first failure; left out: the browser tests of `tests/e2e` and the tests marked
+  `slow` (a second or more each: scale, browser, simulation and subprocess tests), which
+  `make test` runs
 
 **Score** = mutants caught (a test failed, or the run timed out) ÷ every mutant of the module
 but the skipped ones (none are skipped today). A mutant that no selected test reaches ("no
