@@ -301,3 +301,31 @@ def test_multi_ignores_a_choice_that_does_not_exist_and_scores_nothing_without_r
     assert grade(multi, ["0", "1", "junk"]) == Grade(True, 1.0)
     none_right = dataclasses.replace(multi, choices=(ChoiceSpec("a"), ChoiceSpec("b")))
     assert grade(none_right, ["0"]).score == 0.0
+
+
+# The survivors of the run of 2026-12-08 -----------------------------------------------------------
+
+
+def test_an_answer_that_is_a_number_is_judged_by_its_text():
+    """An answer may come as a number (an assessment's saved answers are JSON): 3.5 is "3.5"."""
+    number = dataclasses.replace(SHORT, answers=("3.5",))
+    assert grade(number, 3.5) == Grade(True, 1.0)
+
+
+def test_a_manifest_that_fails_validation_scores_nothing_and_says_where():
+    verdict = grade(YAML, "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n")
+    assert (verdict.is_correct, verdict.score) == (False, 0.0)
+    assert verdict.feedback and all(line.startswith("line ") for line in verdict.feedback)
+
+
+def test_no_manifest_or_two_answers_for_one_is_empty():
+    for answer in ([], [MANIFEST, MANIFEST]):
+        assert grade(YAML, answer) == Grade(False, 0.0, ("The manifest was empty.",))
+        assert unanswered_reason(YAML, answer) == "Write the manifest first."
+
+
+def test_a_manifest_passing_one_check_of_three_scores_a_third_to_four_places():
+    three = dataclasses.replace(
+        YAML, checks=(*YAML.checks, CheckSpec("metadata.name == 'other'", "Name it other."))
+    )
+    assert grade(three, MANIFEST) == Grade(False, 0.3333, ("Set mode to safe.", "Name it other."))
