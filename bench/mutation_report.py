@@ -198,13 +198,17 @@ is in [README.md](README.md#mutation-testing-make-mutate).
 
 - run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, code {commit()}, mutmut {version("mutmut")},
   Python {platform.python_version()}, SQLite, {os.cpu_count()} cores shared with other work,
-  {", ".join(str(c) for c in sorted(children)) or "?"} mutants at a time, `nice -n 10`
+  {", ".join(str(c) for c in sorted(children)) or "?"} mutants at a time
+- each module ran in full once (the time below), then, after the tests it asked for, its
+  mutants left were run again (`--keep --survivors`): the counts are those of the last run of
+  each mutant, on the code named above (the mutated modules did not change between the runs)
 - setup (copying the project, writing the mutants, one traced run of the suite to learn which
   tests reach which function): {minutes(setup)}
 - each mutant is then run against the tests that reach its function only, fastest first,
   stopping at the first failure; left out: the browser tests of `tests/e2e` and the tests marked
   `slow` (a second or more each: scale, browser, simulation and subprocess tests), which
-  `make test` runs
+  `make test` runs; the mutants of `banks/format.py` run only the tests of `tests/banks` and
+  `tests/interop` (its score is what those tests earn)
 
 **Score** = mutants caught (a test failed, or the run timed out) ÷ every mutant of the module
 but the skipped ones (none are skipped today). A mutant that no selected test reaches ("no
