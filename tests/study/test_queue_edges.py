@@ -9,16 +9,11 @@ import pytest
 
 from studyapp.study import selectors
 from studyapp.study.models import CardState, StudySettings
-from tests.factories import QuestionFactory, TopicFactory, UserFactory
+from tests.factories import QuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 NEW, LEARNING, REVIEW = CardState.State.NEW, CardState.State.LEARNING, CardState.State.REVIEW
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
 
 
 def card(user, question=None, *, state=LEARNING, due=NOW, **fields):

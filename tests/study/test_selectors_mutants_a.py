@@ -18,11 +18,6 @@ NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 NEW, LEARNING = CardState.State.NEW, CardState.State.LEARNING
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
 def card(user, question, *, state=LEARNING, due=NOW, **fields):
     return CardState.objects.create(user=user, question=question, state=state, due=due, **fields)
 

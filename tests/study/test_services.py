@@ -17,16 +17,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def settings_of(user):
-    return selectors.study_settings(user)
-
-
 def answer_and_rate(user, settings, question, *, correct=True, rating=None, now=NOW):
     card = CardState.objects.filter(user=user, question=question).first()
     answer = services.submit_answer(

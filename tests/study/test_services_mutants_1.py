@@ -23,11 +23,6 @@ RESTRICTED = (
 CHANGED = "This card changed in another tab or window; here is where it stands now."
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
 def answer(user, question, *, version=0, response=("true",), duration_ms=1500, now=NOW, **kw):
     return services.submit_answer(
         user=user,

@@ -20,16 +20,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def settings_of(user):
-    return selectors.study_settings(user)
-
-
 def answer(user, settings, question, *, truth=True, self_graded=False, now=NOW) -> Answer:
     """Answer a true/false question (right when `truth` is its truth) at the card's version."""
     card = CardState.objects.filter(user=user, question=question).first()

@@ -17,16 +17,6 @@ NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=3)
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def settings_of(user):
-    return selectors.study_settings(user)
-
-
 def typed_question():
     return QuestionFactory(type="short", truth=None, answers=["endpoints"])
 

@@ -27,16 +27,6 @@ NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
 VERSIONS = itertools.count(5000)
 
 
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def settings_of(user):
-    return selectors.study_settings(user)
-
-
 def rate(user, settings, question, *, rating=scheduling.GOOD, now=NOW, duration_ms=1500):
     """Answer a true/false question and rate it; return the review."""
     card = CardState.objects.filter(user=user, question=question).first()

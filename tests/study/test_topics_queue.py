@@ -13,15 +13,10 @@ from django.utils import timezone
 from studyapp.banks.loading import renumber_study_order, study_orders
 from studyapp.study import scheduling, selectors, services
 from studyapp.study.models import CardState, ReviewLog, StudySettings
-from tests.factories import BankFactory, QuestionFactory, TopicFactory, UserFactory
+from tests.factories import BankFactory, QuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
 
 
 @pytest.fixture
