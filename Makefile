@@ -47,7 +47,7 @@ test: install lint
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles .pytest_cache mutants
 
-# Mutation testing of the core modules (mutmut; one to two hours on 2 cores, never in CI): writes
+# Mutation testing of the core modules (mutmut; about two hours on 2 cores, never in CI): writes
 # bench/MUTATION.md with the time each module took. MUTATE_ARGS is passed to
 # bench/mutation_run.py, e.g. MUTATE_ARGS="--module banks/grading --keep --survivors" after
 # adding tests (only the mutants that survived last time).
