@@ -124,6 +124,11 @@ def test_a_team_onboards_without_the_admin(browser, live_server, e2e_content, se
                 words = item.locator(".order-text").inner_text()
                 rank = [entry.replace("`", "") for entry in LAYERS].index(words) + 1
                 item.locator(".order-position").fill(str(rank))
+    # Let the saves as you go finish first (they wait 800 ms after the last keystroke): the live
+    # server's threads share one SQLite connection, so a save and the submit at the same moment
+    # collide there (in production each request has its own connection).
+    newcomer.wait_for_timeout(1200)
+    expect(newcomer.locator(".htmx-request")).to_have_count(0)
     newcomer.on("dialog", lambda dialog: dialog.accept())
     newcomer.click("#submit-attempt")
     newcomer.wait_for_selector(".score-card")
